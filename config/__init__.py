@@ -1,0 +1,99 @@
+"""Configuration classes. `create_app` takes one of these (or a mapping).
+
+Development is the embedded default (SQLite file under `instance/`, Whoosh index
+under `search_index/`), so `make run` works on a bare machine. Production reads
+everything secret from the environment and refuses to start without it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'market.sqlite'}"
+    SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
+    SEARCH_INDEX_DIR = str(ROOT / "search_index")
+    TOKEN_TTL_HOURS = 24 * 7
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAX_PAGE_SIZE = 100
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    SIGNING_DEADLINE_WORKING_DAYS = 5
+    DEPOSIT_RELEASE_WORKING_DAYS = 3
+    REDIS_URL: str | None = None
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None
+    SCHEDULER_SWEEP_SECONDS = 2
+    TIMEZONE = "Asia/Shanghai"
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "长三角技术交易市场 API (YRD technology market)"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "api/v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "api/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    JSON_AS_ASCII = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = "dev-only-not-secret"
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"
+    DATABASE_URL = "sqlite://"
+    SEARCH_BACKEND = "fake"
+    LOGIN_RATE_LIMIT = "1000 per minute"
+    RATELIMIT_ENABLED = True
+
+
+class ProductionConfig(Config):
+    """Everything from the environment; missing secrets stop the start-up."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        required = ("SECRET_KEY", "DATABASE_URL")
+        missing = [k for k in required if not env.get(k)]
+        if missing:
+            raise RuntimeError(f"missing required environment variables: {', '.join(missing)}")
+        self.SECRET_KEY = env["SECRET_KEY"]
+        self.DATABASE_URL = env["DATABASE_URL"]
+        self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "postgres")
+        self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR", Config.SEARCH_INDEX_DIR)
+        self.REDIS_URL = env.get("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
+        self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY")
+        self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET")
+        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> dict:
+    """Config as a plain dict: the class named by `name` or `MARKET_CONFIG`,
+    with `DATABASE_URL`, `SEARCH_BACKEND` and `REDIS_URL` overridable from the
+    environment in every mode (so `make test` can point at PostgreSQL)."""
+    name = name or os.environ.get("MARKET_CONFIG", "development")
+    cls = CONFIGS[name]
+    obj = cls()
+    values = {k: getattr(obj, k) for k in dir(obj) if k.isupper()}
+    if name != "production":
+        for key in ("DATABASE_URL", "SEARCH_BACKEND", "REDIS_URL", "SEARCH_INDEX_DIR"):
+            if os.environ.get(key):
+                values[key] = os.environ[key]
+    return values

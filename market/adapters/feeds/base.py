@@ -1,0 +1,176 @@
+"""Shared machinery of the market feed adapters: decoding, CSV / JSON Lines
+readers that stream, and the adapter interface the import service uses.
+
+Every reader pulls one record at a time from a binary stream, so memory stays
+flat whatever the file size. A problem that makes the whole file unreadable
+(encoding, missing columns, not JSON) raises ``FeedUnreadable``; a problem in
+one row becomes a ``RejectedRow`` and reading goes on.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from abc import ABC, abstractmethod
+from typing import BinaryIO, Iterable, Iterator
+
+from market.domain.feeds import ACHIEVEMENTS, DEMANDS, FeedUnreadable, Parsed, RejectedRow, RowError
+
+csv.field_size_limit(16 * 1024 * 1024)
+HEAD_BYTES = 64 * 1024
+UTF8_BOM = codecs.BOM_UTF8
+
+
+class FeedAdapter(ABC):
+    """One market's export format. Subclasses name their columns/keys and map
+    a row onto RawListing / RawDemand; everything else is shared."""
+
+    code: str = ""
+    description: str = ""
+
+    @abstractmethod
+    def detect_kind(self, head: bytes) -> str:
+        """ACHIEVEMENTS or DEMANDS, judged from the first bytes of the file."""
+
+    @abstractmethod
+    def read(self, stream: BinaryIO, kind: str) -> Iterator[Parsed]:
+        """Yield one normalised record or RejectedRow per row of the file."""
+
+    def unreadable(self, reason: str) -> FeedUnreadable:
+        message = f"{self.code} 导入文件无法读取: {reason}"
+        return FeedUnreadable(message, {"file": [message]})
+
+
+def strip_bom(head: bytes) -> bytes:
+    return head[len(UTF8_BOM):] if head.startswith(UTF8_BOM) else head
+
+
+def first_line(head: bytes) -> bytes:
+    return strip_bom(head).lstrip().split(b"\n", 1)[0].strip()
+
+
+def text_stream(stream: BinaryIO, encoding: str, adapter: FeedAdapter) -> Iterator[str]:
+    """Decode lazily; a byte sequence that is not ``encoding`` refuses the file."""
+    wrapper = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        yield from _decoded_lines(wrapper, encoding, adapter)
+    finally:
+        try:
+            wrapper.detach()  # the caller owns the binary stream
+        except ValueError:
+            pass  # already closed by its owner
+
+
+def _decoded_lines(wrapper: io.TextIOWrapper, encoding: str, adapter: FeedAdapter) -> Iterator[str]:
+    try:
+        yield from wrapper
+    except UnicodeDecodeError as exc:
+        raise adapter.unreadable(f"文件编码不是 {encoding_name(encoding)} (有无法解码的字节: {exc.reason})") from None
+
+
+def csv_rows(stream: BinaryIO, encoding: str, adapter: FeedAdapter,
+             required: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(row number, {column: value}, problem) per data row; row 1 is the first after the header."""
+    reader = csv.reader(text_stream(stream, encoding, adapter))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise adapter.unreadable("文件为空") from None
+    except csv.Error as exc:
+        raise adapter.unreadable(f"不是有效的 CSV ({exc})") from None
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise adapter.unreadable(f"缺少列 {', '.join(missing)}; 表头为 {', '.join(header[:8])}")
+    number = 0
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue  # blank line
+            number += 1
+            if len(values) != len(header):
+                yield number, None, f"列数与表头不符 ({len(values)} 列, 应为 {len(header)} 列)"
+                continue
+            yield number, dict(zip(header, values)), None
+    except csv.Error as exc:
+        raise adapter.unreadable(f"第 {number + 1} 行不是有效的 CSV ({exc})") from None
+
+
+def jsonl_rows(stream: BinaryIO, adapter: FeedAdapter) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, object, problem) per non-blank line of a JSON Lines file."""
+    number = 0
+    for line in text_stream(stream, "utf-8-sig", adapter):
+        number += 1
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"不是有效的 JSON ({exc.msg})"
+            continue
+        if not isinstance(obj, dict):
+            yield number, None, "应为 JSON 对象"
+            continue
+        yield number, obj, None
+
+
+def kind_from_keys(adapter: FeedAdapter, keys: Iterable[str], achievement_key: str, demand_key: str) -> str:
+    keys = set(keys)
+    if achievement_key in keys:
+        return ACHIEVEMENTS
+    if demand_key in keys:
+        return DEMANDS
+    raise adapter.unreadable(f"无法识别的导出类型: 既无 {achievement_key} 也无 {demand_key}")
+
+
+def kind_from_jsonl_head(adapter: FeedAdapter, head: bytes, achievement_key: str, demand_key: str) -> str:
+    try:
+        obj = json.loads(first_line(head).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise adapter.unreadable("第一行不是 UTF-8 编码的 JSON 对象 (应为 JSON Lines)") from None
+    if not isinstance(obj, dict):
+        raise adapter.unreadable("第一行应为 JSON 对象 (JSON Lines)")
+    return kind_from_keys(adapter, obj.keys(), achievement_key, demand_key)
+
+
+def kind_from_csv_head(adapter: FeedAdapter, head: bytes, encoding: str,
+                       achievement_key: str, demand_key: str) -> str:
+    line = first_line(head)
+    try:
+        text = line.decode(encoding)
+    except UnicodeDecodeError:
+        hint = _encoding_hint(line, encoding, achievement_key, demand_key)
+        raise adapter.unreadable(f"文件编码不是 {encoding_name(encoding)}{hint}") from None
+    columns = [c.strip().strip('"') for c in text.split(",")]
+    if achievement_key not in columns and demand_key not in columns:
+        hint = _encoding_hint(line, encoding, achievement_key, demand_key)
+        raise adapter.unreadable(f"表头既无 {achievement_key} 也无 {demand_key}{hint}")
+    return ACHIEVEMENTS if achievement_key in columns else DEMANDS
+
+
+def _encoding_hint(line: bytes, encoding: str, *keys: str) -> str:
+    """Say so when the header would read fine in the other usual encoding."""
+    for other in ("utf-8-sig", "gb18030"):
+        if other == encoding:
+            continue
+        try:
+            text = line.decode(other)
+        except UnicodeDecodeError:
+            continue
+        if any(k in text for k in keys):
+            return f" (文件似乎是 {encoding_name(other)} 编码, 应为 {encoding_name(encoding)})"
+    return ""
+
+
+def encoding_name(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GB18030"}.get(encoding, encoding.upper())
+
+
+def malformed(market_code: str, number: int, external_id: str | None, problem: str) -> RejectedRow:
+    error = RowError(market_code, number, external_id, "(row)", problem)
+    return RejectedRow(market_code, number, external_id, (error,))
+
+
+def text_of(value) -> str:
+    return "" if value is None else str(value)

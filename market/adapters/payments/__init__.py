@@ -1,0 +1,1 @@
+"""Payment gateways: the port and its adapters (manual bank transfer, Stripe)."""

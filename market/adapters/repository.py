@@ -1,0 +1,194 @@
+"""Repositories: collection-like access to aggregates, queries kept here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from typing import Generic, TypeVar
+
+from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from market.domain.accounts import ApiToken, Market, Organisation, User
+from market.domain.achievements import Achievement, AchievementListing
+from market.domain.demands import Demand
+
+from . import orm
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass
+class ListingFilter:
+    """Filters shared by the public lists of achievements and demands."""
+    market: str | None = None
+    field: str | None = None
+    ip_type: str | None = None
+    mode: str | None = None
+    province: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    statuses: tuple[str, ...] = ()
+    owner_org_id: int | None = None
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = 20
+    extra: dict = dc_field(default_factory=dict)
+
+
+class Repository:
+    model: type
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, obj) -> None:
+        self.session.add(obj)
+
+    def get(self, ident):
+        return self.session.get(self.model, ident)
+
+    def get_for_update(self, ident):
+        """Row-locked read (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+        BEGIN IMMEDIATE already serialises writers)."""
+        return self.session.get(self.model, ident, with_for_update=True)
+
+
+class MarketRepository(Repository):
+    model = Market
+
+    def all(self) -> list[Market]:
+        return list(self.session.scalars(select(Market).order_by(orm.markets.c.code)))
+
+
+class OrganisationRepository(Repository):
+    model = Organisation
+
+    def by_name(self, name: str, province: str | None = None) -> Organisation | None:
+        stmt = select(Organisation).where(orm.organisations.c.name == name)
+        if province:
+            stmt = stmt.where(orm.organisations.c.province == province)
+        return self.session.scalars(stmt.order_by(orm.organisations.c.id)).first()
+
+    def by_credit_code(self, code: str) -> Organisation | None:
+        return self.session.scalars(select(Organisation).where(orm.organisations.c.credit_code == code)).first()
+
+    def list(self, kind: str | None = None, province: str | None = None, page=1, per_page=50) -> Page:
+        stmt = select(Organisation)
+        if kind:
+            stmt = stmt.where(orm.organisations.c.kind == kind)
+        if province:
+            stmt = stmt.where(orm.organisations.c.province == province)
+        return _paginate(self.session, stmt.order_by(orm.organisations.c.id), page, per_page)
+
+
+class UserRepository(Repository):
+    model = User
+
+    def by_email(self, email: str) -> User | None:
+        return self.session.scalars(select(User).where(orm.users.c.email == email.strip().lower())).first()
+
+
+class TokenRepository(Repository):
+    model = ApiToken
+
+    def by_hash(self, token_hash: str) -> ApiToken | None:
+        return self.session.scalars(select(ApiToken).where(orm.api_tokens.c.token_hash == token_hash)).first()
+
+
+class AchievementRepository(Repository):
+    model = Achievement
+
+    def listing_by_external_id(self, market_code: str, external_id: str) -> AchievementListing | None:
+        t = orm.achievement_listings.c
+        return self.session.scalars(select(AchievementListing).where(
+            t.market_code == market_code, t.external_id == external_id)).first()
+
+    def list(self, f: ListingFilter) -> Page:
+        t = orm.achievements.c
+        stmt = select(Achievement)
+        if f.statuses:
+            stmt = stmt.where(t.status.in_(f.statuses))
+        if f.owner_org_id is not None:
+            stmt = stmt.where(t.holder_id == f.owner_org_id)
+        if f.market:
+            listed = select(orm.achievement_listings.c.achievement_id).where(
+                orm.achievement_listings.c.market_code == f.market)
+            stmt = stmt.where(or_(t.market_code == f.market, t.id.in_(listed)))
+        if f.field:
+            stmt = stmt.where(t.field == f.field)
+        if f.ip_type:
+            stmt = stmt.where(t.ip_type == f.ip_type)
+        if f.province:
+            stmt = stmt.where(t.province == f.province)
+        if f.mode:
+            # JSON list membership, portable across SQLite and PostgreSQL
+            stmt = stmt.where(cast(t.transfer_modes, Text).like(f'%"{_json_text(f.mode)}"%'))
+        if f.price_min is not None:
+            stmt = stmt.where(t.price_fen >= f.price_min)
+        if f.price_max is not None:
+            stmt = stmt.where(t.price_fen <= f.price_max)
+        order = {
+            "newest": (t.published_at.desc().nulls_last(), t.id.desc()),
+            "oldest": (t.published_at.asc().nulls_last(), t.id.asc()),
+            "price": (t.price_fen.asc().nulls_last(), t.id.asc()),
+            "price_desc": (t.price_fen.desc().nulls_last(), t.id.desc()),
+        }[f.sort]
+        return _paginate(self.session, stmt.order_by(*order), f.page, f.per_page)
+
+
+class DemandRepository(Repository):
+    model = Demand
+
+    def by_external_id(self, market_code: str, external_id: str) -> Demand | None:
+        t = orm.demands.c
+        return self.session.scalars(select(Demand).where(
+            t.market_code == market_code, t.external_id == external_id)).first()
+
+    def list(self, f: ListingFilter) -> Page:
+        t = orm.demands.c
+        stmt = select(Demand)
+        if f.statuses:
+            stmt = stmt.where(t.status.in_(f.statuses))
+        if f.owner_org_id is not None:
+            stmt = stmt.where(t.enterprise_id == f.owner_org_id)
+        if f.market:
+            stmt = stmt.where(t.market_code == f.market)
+        if f.field:
+            stmt = stmt.where(t.field == f.field)
+        if f.mode:
+            stmt = stmt.where(t.cooperation_mode == f.mode)
+        if f.province:
+            stmt = stmt.where(t.province == f.province)
+        if f.price_min is not None:
+            stmt = stmt.where(t.budget_max_fen >= f.price_min)
+        if f.price_max is not None:
+            stmt = stmt.where(t.budget_min_fen <= f.price_max)
+        if f.extra.get("open_on"):
+            stmt = stmt.where(or_(t.deadline.is_(None), t.deadline >= f.extra["open_on"]))
+        order = {
+            "newest": (t.published_at.desc().nulls_last(), t.id.desc()),
+            "oldest": (t.published_at.asc().nulls_last(), t.id.asc()),
+            "price": (t.budget_max_fen.asc().nulls_last(), t.id.asc()),
+            "price_desc": (t.budget_max_fen.desc().nulls_last(), t.id.desc()),
+            "deadline": (t.deadline.asc().nulls_last(), t.id.asc()),
+        }[f.sort]
+        return _paginate(self.session, stmt.order_by(*order), f.page, f.per_page)
+
+
+def _json_text(value: str) -> str:
+    """How a string appears inside our JSON columns: the engine writes JSON
+    with ensure_ascii=False (see db.make_engine), so Chinese stays as is."""
+    return value.replace('"', "").replace("%", "").replace("_", "")
+
+
+def _paginate(session: Session, stmt, page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)

@@ -1,0 +1,24 @@
+"""Marshmallow fields for the project's conventions."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from marshmallow import fields
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class LocalDateTime(fields.DateTime):
+    """Stored UTC, shown Asia/Shanghai (+08:00); naive input is read as Shanghai time."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(SHANGHAI).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None:
+            result = result.replace(tzinfo=SHANGHAI)
+        return result.astimezone(timezone.utc)

@@ -1,0 +1,59 @@
+"""Markets, organisations and users."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from market.domain.errors import Forbidden
+from market.services import accounts
+
+from .deps import now, require_user, services, uow
+from .schemas import (MarketOut, OrganisationIn, OrganisationListArgs, OrganisationOut, OrganisationPage,
+                      UserIn, UserOut)
+
+blp = Blueprint("organisations", __name__, url_prefix="/api/v1", description="市场、机构与用户 (markets, organisations, users)")
+
+
+def _require_admin():
+    if require_user()["role"] != "admin":
+        raise Forbidden("只有区域管理员可以执行此操作 (regional admin only)")
+
+
+@blp.route("/markets")
+class Markets(MethodView):
+    @blp.response(200, MarketOut(many=True))
+    def get(self):
+        """The four provincial markets."""
+        with uow() as u:
+            return [{"code": m.code, "name": m.name, "province": m.province} for m in u.markets.all()]
+
+
+@blp.route("/organisations")
+class Organisations(MethodView):
+    @blp.arguments(OrganisationListArgs, location="query")
+    @blp.response(200, OrganisationPage)
+    def get(self, args):
+        return accounts.list_organisations(uow(), kind=args.get("kind"), province=args.get("province"),
+                                           page=args["page"], per_page=args["per_page"])
+
+    @blp.arguments(OrganisationIn)
+    @blp.response(201, OrganisationOut)
+    def post(self, body):
+        """Register an organisation (regional admin)."""
+        _require_admin()
+        return accounts.create_organisation(uow(), now=now(), **body)
+
+
+@blp.route("/organisations/<int:org_id>")
+class OrganisationItem(MethodView):
+    @blp.response(200, OrganisationOut)
+    def get(self, org_id):
+        return accounts.get_organisation(uow(), org_id)
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(UserIn)
+    @blp.response(201, UserOut)
+    def post(self, body):
+        """Create a user of any role (regional admin)."""
+        _require_admin()
+        return accounts.create_user(uow(), services().hasher, now=now(), **body)

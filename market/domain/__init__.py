@@ -1,0 +1,1 @@
+"""Pure business rules: no Flask, SQLAlchemy, Stripe or Whoosh in here."""

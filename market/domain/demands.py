@@ -1,0 +1,138 @@
+"""Enterprise technical demands (技术需求)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from . import taxonomy
+from .errors import Forbidden, IllegalTransition, ValidationFailed
+from .status import HistoryEntry, transition
+
+STATUSES = ("draft", "pending_review", "open", "closed")
+TRANSITIONS = {
+    "submit": ({"draft"}, "pending_review"),
+    "approve": ({"pending_review"}, "open"),
+    "reject": ({"pending_review"}, "draft"),
+    "close": ({"open", "draft", "pending_review"}, "closed"),
+    "publish_imported": ({"draft", "pending_review", "closed"}, "open"),
+}
+EDITABLE = ("title", "description", "field", "budget_min_fen", "budget_max_fen", "deadline",
+            "cooperation_mode", "city")
+MAX_TITLE, MAX_DESCRIPTION = 200, 20_000
+
+
+class DemandHistory(HistoryEntry):
+    pass
+
+
+def clean_demand_fields(data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    out = dict(data)
+    if "title" in data:
+        title = (data["title"] or "").strip()
+        if not title:
+            errors["title"] = ["标题不能为空"]
+        elif len(title) > MAX_TITLE:
+            errors["title"] = [f"标题不能超过{MAX_TITLE}字"]
+        out["title"] = title
+    if "description" in data and len(data["description"] or "") > MAX_DESCRIPTION:
+        errors["description"] = [f"需求描述不能超过{MAX_DESCRIPTION}字"]
+    if data.get("field") is not None and data["field"] not in taxonomy.FIELDS:
+        errors["field"] = [f"技术领域必须是以下之一: {'、'.join(taxonomy.FIELDS)}"]
+    if data.get("cooperation_mode") is not None and data["cooperation_mode"] not in taxonomy.COOPERATION_MODES:
+        errors["cooperation_mode"] = [f"合作方式必须是以下之一: {'、'.join(taxonomy.COOPERATION_MODES)}"]
+    lo, hi = data.get("budget_min_fen"), data.get("budget_max_fen")
+    for key, value in (("budget_min_fen", lo), ("budget_max_fen", hi)):
+        if value is not None and value < 0:
+            errors[key] = ["预算不能为负"]
+    if lo is not None and hi is not None and lo > hi:
+        errors["budget_max_fen"] = ["预算上限不能低于下限"]
+    if errors:
+        raise ValidationFailed("需求信息有误 (invalid demand)", errors)
+    return out
+
+
+class Demand:
+    history_class = DemandHistory
+
+    def __init__(self, *, title: str, enterprise_id: int, market_code: str, now: datetime,
+                 description: str = "", field: str | None = None, budget_min_fen: int | None = None,
+                 budget_max_fen: int | None = None, deadline: date | None = None,
+                 cooperation_mode: str | None = None, province: str | None = None,
+                 city: str | None = None, created_by_id: int | None = None, status: str = "draft",
+                 external_id: str | None = None):
+        values = clean_demand_fields(dict(
+            title=title, description=description, field=field, budget_min_fen=budget_min_fen,
+            budget_max_fen=budget_max_fen, deadline=deadline, cooperation_mode=cooperation_mode))
+        for key, value in values.items():
+            setattr(self, key, value)
+        self.enterprise_id, self.market_code = enterprise_id, market_code
+        self.province, self.city, self.created_by_id = province, city, created_by_id
+        self.external_id = external_id
+        self.status = status
+        self.rejection_reason = None
+        self.created_at = self.updated_at = now
+        self.published_at = None
+        self.history = [DemandHistory(at=now, from_status=None, to_status=status, actor_id=created_by_id)]
+
+    def edit(self, changes: dict, *, actor_id, now):
+        if self.status != "draft":
+            raise IllegalTransition(f"只有草稿可以修改，当前状态为「{self.status}」 (only drafts can be edited)")
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise ValidationFailed("不能修改这些字段", {k: ["不可修改"] for k in unknown})
+        merged = {"budget_min_fen": self.budget_min_fen, "budget_max_fen": self.budget_max_fen, **changes}
+        for key, value in clean_demand_fields(merged).items():
+            setattr(self, key, value)
+        self.updated_at = now
+
+    def _go(self, action, actor_id, now, reason=None, detail=None):
+        transition(self, action, TRANSITIONS, actor_id=actor_id, now=now, reason=reason,
+                   detail=detail, label="需求")
+
+    def submit(self, actor_id, now):
+        self._go("submit", actor_id, now)
+
+    def approve(self, actor_id, now):
+        self._go("approve", actor_id, now)
+        self.rejection_reason = None
+        self.published_at = now
+
+    def reject(self, actor_id, now, reason: str):
+        if not (reason or "").strip():
+            raise ValidationFailed.on("reason", "驳回必须说明理由")
+        self._go("reject", actor_id, now, reason=reason.strip())
+        self.rejection_reason = reason.strip()
+
+    def close(self, actor_id, now, reason: str | None = None):
+        self._go("close", actor_id, now, reason=reason)
+
+    def publish_imported(self, actor_id, now, reason: str = "feed import"):
+        self._go("publish_imported", actor_id, now, reason=reason)
+        self.published_at = self.published_at or now
+
+    def record_change(self, actor_id, now, reason: str, detail: dict) -> None:
+        self.updated_at = now
+        self.history.append(DemandHistory(at=now, from_status=self.status, to_status=self.status,
+                                          actor_id=actor_id, reason=reason, detail=detail))
+
+    def is_expired(self, today: date) -> bool:
+        return self.status == "open" and self.deadline is not None and self.deadline < today
+
+    def display_status(self, today: date) -> str:
+        """An open demand whose deadline passed reads as expired."""
+        return "expired" if self.is_expired(today) else self.status
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "open"
+
+    def visible_to(self, user) -> bool:
+        if self.is_public:
+            return True
+        if user is None:
+            return False
+        return user.is_admin or user.operates(self.market_code) or user.organisation_id == self.enterprise_id
+
+    def require_owner(self, user) -> None:
+        if user is None or user.organisation_id != self.enterprise_id:
+            raise Forbidden("只有发布需求的企业成员可以执行此操作 (posting enterprise only)")

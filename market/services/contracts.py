@@ -1,0 +1,486 @@
+"""Use cases for technology contracts: the four ways a contract comes in (auction
+sale, a demand closed by a deal, direct entry, a market's register imported),
+registration by the seller's market, and corrections.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from datetime import date, datetime
+
+from market.domain import taxonomy
+from market.domain.accounts import Organisation
+from market.domain.contracts import (AMENDABLE, Contract, ContractImportRun, clean_province,
+                                     registering_market)
+from market.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from market.domain.money import wan_to_fen, yuan_to_fen
+from market.domain.stats import DateRange
+
+from .common import get_or_404, load_actor, local_today, require_market
+from .views import history_view
+
+#: a demand's cooperation mode -> the contract type a deal on it is registered as
+DEAL_TYPES = {"技术转让": "技术转让", "技术许可": "技术许可", "合作开发": "技术开发",
+              "委托开发": "技术开发", "技术服务": "技术服务"}
+
+
+def contracts_repo(uow):
+    """The contract repository of this unit of work (a fake one in unit tests)."""
+    repo = getattr(uow, "contracts", None)
+    if repo is None:
+        from market.adapters.orm_contracts import SqlAlchemyContractRepository
+        repo = uow.contracts = SqlAlchemyContractRepository(uow.session)
+    return repo
+
+
+def contract_view(contract: Contract, *, with_history: bool = False) -> dict:
+    view = {k: getattr(contract, k) for k in (
+        "id", "title", "contract_type", "field", "seller_org_id", "seller_province", "buyer_org_id",
+        "buyer_province", "contract_amount_fen", "tech_amount_fen", "signed_on", "source", "market_code",
+        "achievement_id", "demand_id", "lot_id", "external_id", "status", "registration_number",
+        "refusal_reason", "registered_at", "created_at", "updated_at")}
+    if with_history:
+        view["history"] = [history_view(h) for h in contract.history]
+    return view
+
+
+def _party(uow, org_id, field: str) -> Organisation:
+    org = uow.organisations.get(org_id) if org_id is not None else None
+    if org is None:
+        raise ValidationFailed.on(field, f"机构 {org_id} 不存在")
+    return org
+
+
+def _require_recorder(user, seller: Organisation, buyer: Organisation, market_code: str) -> None:
+    """A member of either party, an operator of the registering market, or the admin."""
+    if user.is_admin or user.organisation_id in (seller.id, buyer.id) or (
+            user.role == "operator" and user.market_code == market_code):
+        return
+    raise Forbidden("只有合同当事方成员或登记市场运营人员可以录入合同 (parties or the registering market only)")
+
+
+def _new_contract(uow, *, data: dict, seller: Organisation, buyer: Organisation, source: str,
+                  market_code: str | None, now: datetime, actor_id: int | None, **refs) -> Contract:
+    contract = Contract(
+        title=data.get("title") or "", contract_type=data.get("contract_type"), field=data.get("field"),
+        seller_org_id=seller.id, seller_province=seller.province, buyer_org_id=buyer.id,
+        buyer_province=buyer.province, contract_amount_fen=data.get("contract_amount_fen"),
+        tech_amount_fen=data.get("tech_amount_fen"), signed_on=data.get("signed_on"), source=source,
+        market_code=market_code, now=now, created_by_id=actor_id, **refs)
+    contracts_repo(uow).add(contract)
+    return contract
+
+
+# --- direct entry ------------------------------------------------------------------------
+def record_direct_contract(uow, *, actor_id: int, data: dict, now: datetime) -> dict:
+    with uow:
+        user = load_actor(uow, actor_id)
+        seller = _party(uow, data.get("seller_org_id"), "seller_org_id")
+        buyer = _party(uow, data.get("buyer_org_id"), "buyer_org_id")
+        market_code = registering_market(seller.province, data.get("market_code"))
+        if data.get("market_code"):
+            require_market(uow, data["market_code"])
+        _require_recorder(user, seller, buyer, market_code)
+        refs = _check_refs(uow, data, seller, buyer)
+        contract = _new_contract(uow, data=data, seller=seller, buyer=buyer, source="direct",
+                                 market_code=data.get("market_code") or market_code, now=now,
+                                 actor_id=user.id, **refs)
+        uow.commit()
+        return contract_view(contract, with_history=True)
+
+
+def _check_refs(uow, data: dict, seller, buyer) -> dict:
+    refs = {}
+    if data.get("achievement_id") is not None:
+        achievement = uow.achievements.get(data["achievement_id"])
+        if achievement is None:
+            raise ValidationFailed.on("achievement_id", f"成果 {data['achievement_id']} 不存在")
+        if achievement.holder_id != seller.id:
+            raise ValidationFailed.on("achievement_id", "成果的权利人应为卖方 (the seller must hold the achievement)")
+        refs["achievement_id"] = achievement.id
+    if data.get("demand_id") is not None:
+        demand = uow.demands.get(data["demand_id"])
+        if demand is None:
+            raise ValidationFailed.on("demand_id", f"需求 {data['demand_id']} 不存在")
+        if demand.enterprise_id != buyer.id:
+            raise ValidationFailed.on("demand_id", "需求的发布企业应为买方 (the buyer must own the demand)")
+        refs["demand_id"] = demand.id
+    return refs
+
+
+# --- auction sales (called by the auctions service) --------------------------------------
+def record_auction_sale(uow, *, lot_id: int, achievement_id: int, seller_org_id: int, buyer_org_id: int,
+                        market_code: str, amount_fen: int, signed_on: date | datetime, now: datetime) -> Contract:
+    """Create the contract of a signed auction confirmation, inside the caller's
+    transaction (no commit here: the signature and the contract land together).
+
+    The hammer price is the contract amount and, the whole price being paid for
+    the technology, also its technology transaction amount. The contract is
+    registered by the seller's market (the auction's market when the seller is
+    outside the delta). Calling it again for the same lot and buyer returns the
+    contract already made, so a retried signing creates no second contract."""
+    repo = contracts_repo(uow)
+    for existing in repo.by_lot(lot_id):
+        if existing.buyer_org_id == buyer_org_id:
+            return existing
+    seller = _party(uow, seller_org_id, "seller_org_id")
+    buyer = _party(uow, buyer_org_id, "buyer_org_id")
+    achievement = uow.achievements.get(achievement_id)
+    if achievement is None:
+        raise NotFound(f"成果 {achievement_id} 不存在")
+    if isinstance(signed_on, datetime):
+        signed_on = local_today(signed_on)
+    data = {"title": achievement.title[:200], "contract_type": _auction_contract_type(achievement),
+            "field": achievement.field, "contract_amount_fen": amount_fen, "tech_amount_fen": amount_fen,
+            "signed_on": signed_on}
+    contract = _new_contract(uow, data=data, seller=seller, buyer=buyer, source="auction",
+                             market_code=registering_market(seller.province, market_code), now=now,
+                             actor_id=None, achievement_id=achievement.id, lot_id=lot_id)
+    uow.session.flush()
+    return contract
+
+
+def _auction_contract_type(achievement) -> str:
+    """An achievement offered only by licence is sold as a licence; otherwise the
+    auction sells the rights (技术转让)."""
+    modes = set(getattr(achievement, "transfer_modes", None) or ())
+    if modes and modes <= {"普通许可", "独占许可"}:
+        return "技术许可"
+    return "技术转让"
+
+
+# --- a demand closed by a deal -----------------------------------------------------------
+def close_demand_by_deal(uow, *, actor_id: int, demand_id: int, data: dict, now: datetime) -> dict:
+    """The enterprise (or its market's operator) closes its demand with the contract
+    that met it; the demand's enterprise is the buyer."""
+    with uow:
+        user = load_actor(uow, actor_id)
+        demand = get_or_404(uow.demands, demand_id, "需求")
+        if not (user.operates(demand.market_code) or user.organisation_id == demand.enterprise_id):
+            raise Forbidden("只有发布需求的企业或其市场运营人员可以成交关闭需求")
+        if demand.status == "closed":
+            raise Conflict("需求已关闭 (demand already closed)")
+        seller = _party(uow, data.get("seller_org_id"), "seller_org_id")
+        buyer = _party(uow, demand.enterprise_id, "buyer_org_id")
+        values = dict(data)
+        values.setdefault("title", demand.title[:200])
+        if not values.get("field"):
+            values["field"] = demand.field
+        if not values.get("contract_type"):
+            values["contract_type"] = DEAL_TYPES.get(demand.cooperation_mode or "", "技术开发")
+        refs = {"demand_id": demand.id}
+        if data.get("achievement_id") is not None:
+            refs.update(_check_refs(uow, {"achievement_id": data["achievement_id"]}, seller, buyer))
+        contract = _new_contract(uow, data=values, seller=seller, buyer=buyer, source="demand",
+                                 market_code=registering_market(seller.province, demand.market_code),
+                                 now=now, actor_id=user.id, **refs)
+        uow.session.flush()
+        demand.close(user.id, now, reason=f"成交: 技术合同 #{contract.id}")
+        uow.commit()
+        return contract_view(contract, with_history=True)
+
+
+# --- registration and corrections -------------------------------------------------------
+def _load(uow, contract_id: int, *, lock: bool = False) -> Contract:
+    repo = contracts_repo(uow)
+    contract = repo.get_for_update(contract_id) if lock else repo.get(contract_id)
+    if contract is None:
+        raise NotFound(f"合同 {contract_id} 不存在 (not found)")
+    return contract
+
+
+def _visible(uow, contract_id: int, user, *, lock: bool = False) -> Contract:
+    contract = _load(uow, contract_id, lock=lock)
+    if not contract.visible_to(user):
+        raise NotFound(f"合同 {contract_id} 不存在 (not found)")
+    return contract
+
+
+def get_contract(uow, *, actor_id: int, contract_id: int) -> dict:
+    with uow:
+        user = load_actor(uow, actor_id)
+        return contract_view(_visible(uow, contract_id, user), with_history=True)
+
+
+def register_contract(uow, *, actor_id: int, contract_id: int, now: datetime,
+                      registration_number: str | None = None) -> dict:
+    """Register (认定登记). Without a number the market's next one is issued:
+    market code, year, six-digit serial (SH2025000001)."""
+    with uow:
+        user = load_actor(uow, actor_id)
+        contract = _visible(uow, contract_id, user, lock=True)
+        contract.require_registrar(user)
+        repo = contracts_repo(uow)
+        year = local_today(now).year
+        number = (registration_number or "").strip() or (
+            f"{contract.market_code}{year}{repo.next_registration_serial(contract.market_code, year):06d}")
+        other = repo.by_registration_number(number)
+        if other is not None and other.id != contract.id:
+            raise Conflict("登记编号已被使用 (registration number in use)", {"registration_number": ["已存在"]})
+        contract.register(user, number, now)
+        uow.commit()
+        return contract_view(contract, with_history=True)
+
+
+def refuse_contract(uow, *, actor_id: int, contract_id: int, reason: str, now: datetime) -> dict:
+    return _act(uow, actor_id, contract_id, lambda c, u: c.refuse(u, reason, now))
+
+
+def revoke_registration(uow, *, actor_id: int, contract_id: int, reason: str, now: datetime) -> dict:
+    return _act(uow, actor_id, contract_id, lambda c, u: c.revoke(u, reason, now))
+
+
+def resubmit_contract(uow, *, actor_id: int, contract_id: int, now: datetime) -> dict:
+    return _act(uow, actor_id, contract_id, lambda c, u: c.resubmit(u, now))
+
+
+def amend_contract(uow, *, actor_id: int, contract_id: int, changes: dict, now: datetime) -> dict:
+    """Correct figures; every statistic reads the rows, so all move together."""
+    return _act(uow, actor_id, contract_id, lambda c, u: c.amend(u, changes, now))
+
+
+def _act(uow, actor_id, contract_id, action) -> dict:
+    with uow:
+        user = load_actor(uow, actor_id)
+        contract = _visible(uow, contract_id, user, lock=True)
+        action(contract, user)
+        uow.commit()
+        return contract_view(contract, with_history=True)
+
+
+def list_contracts(uow, *, actor_id: int, status: str | None = None, market_code: str | None = None,
+                   span: DateRange | None = None, page: int = 1, per_page: int = 20) -> dict:
+    """Members see their organisation's contracts, operators their market's, the admin all."""
+    with uow:
+        user = load_actor(uow, actor_id)
+        org_id = None
+        if user.role == "member":
+            org_id = user.organisation_id
+        elif user.role == "operator":
+            if market_code and market_code != user.market_code:
+                raise Forbidden(f"只能查看本市场({user.market_code})登记的合同")
+            market_code = user.market_code
+        items, total = contracts_repo(uow).list(status=status, market_code=market_code, org_id=org_id,
+                                                span=span, page=page, per_page=per_page)
+        return {"items": [contract_view(c) for c in items], "total": total, "page": page,
+                "per_page": per_page}
+
+
+# --- the CSV import of a market's contract register ---------------------------------------
+COLUMNS = {
+    "external_id": ("external_id", "合同编号", "编号"),
+    "title": ("title", "合同名称", "项目名称"),
+    "contract_type": ("contract_type", "合同类型", "合同类别"),
+    "field": ("field", "技术领域"),
+    "seller_name": ("seller_name", "卖方", "卖方名称", "技术卖方"),
+    "seller_credit_code": ("seller_credit_code", "卖方统一社会信用代码", "卖方信用代码"),
+    "seller_province": ("seller_province", "卖方省份", "卖方所在地"),
+    "buyer_name": ("buyer_name", "买方", "买方名称", "技术买方"),
+    "buyer_credit_code": ("buyer_credit_code", "买方统一社会信用代码", "买方信用代码"),
+    "buyer_province": ("buyer_province", "买方省份", "买方所在地"),
+    "contract_amount": ("contract_amount", "合同成交额", "合同金额"),
+    "tech_amount": ("tech_amount", "技术交易额", "技术性收入"),
+    "signed_on": ("signed_on", "签订日期", "签订时间"),
+    "registration_number": ("registration_number", "登记编号", "认定登记号"),
+}
+REQUIRED = ("external_id", "title", "contract_type", "field", "seller_name", "seller_province",
+            "buyer_name", "buyer_province", "contract_amount", "tech_amount", "signed_on")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_AMOUNT = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?$")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class RowError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def parse_amount(text: str, field: str) -> int:
+    """'12.5万元' / '12.5万' / '125000元' / '1,250,000.00' (元) -> fen."""
+    m = _AMOUNT.match((text or "").strip())
+    if not m:
+        raise RowError(field, f"金额格式错误: {text!r}")
+    return wan_to_fen(m[1]) if m[2] in ("万元", "万") else yuan_to_fen(m[1])
+
+
+def parse_date(text: str, field: str = "signed_on") -> date:
+    m = _DATE.match((text or "").strip())
+    try:
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        pass
+    raise RowError(field, f"日期格式错误: {text!r} (2025-03-15)")
+
+
+def decode_register(content: bytes) -> list[dict]:
+    """Bytes -> rows keyed by our column names. UTF-8 (with or without BOM) or
+    GB18030; a file that is neither, or lacks a required column, is refused whole."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationFailed.on("file", "文件过大 (最大 20 MB)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationFailed.on("file", "无法识别文件编码 (UTF-8 or GB18030 expected)")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise ValidationFailed.on("file", "文件为空或没有表头")
+    names = {}
+    for index, raw in enumerate(header):
+        label = raw.strip()
+        for key, aliases in COLUMNS.items():
+            if label in aliases:
+                names[index] = key
+    missing = [k for k in REQUIRED if k not in names.values()]
+    if missing:
+        raise ValidationFailed("合同登记表缺少必需列 (missing columns)", {"file": [f"缺少列: {', '.join(missing)}"]})
+    rows = []
+    for line in reader:
+        if not any(cell.strip() for cell in line):
+            continue
+        rows.append({names[i]: cell.strip() for i, cell in enumerate(line) if i in names})
+    return rows
+
+
+def _row_values(row: dict) -> dict:
+    for key in REQUIRED:
+        if not row.get(key):
+            raise RowError(key, "不能为空")
+    if len(row["external_id"]) > 64:
+        raise RowError("external_id", "合同编号过长")
+    return {
+        "title": row["title"], "contract_type": row["contract_type"], "field": row["field"],
+        "contract_amount_fen": parse_amount(row["contract_amount"], "contract_amount"),
+        "tech_amount_fen": parse_amount(row["tech_amount"], "tech_amount"),
+        "signed_on": parse_date(row["signed_on"]),
+    }
+
+
+def _guess_kind(name: str) -> str:
+    if "大学" in name or "学院" in name:
+        return "university"
+    if "研究院" in name or "研究所" in name or "科学院" in name:
+        return "research_institute"
+    return "enterprise"
+
+
+def _find_or_create_org(uow, name: str, province_text: str, credit_code: str | None, side: str, now):
+    province = clean_province(province_text)
+    if province is None:
+        raise RowError(f"{side}_province", f"未知省份: {province_text}")
+    if credit_code:
+        org = uow.organisations.by_credit_code(credit_code.strip().upper())
+        if org is not None:
+            return org
+    org = uow.organisations.by_name(name, province)
+    if org is None:
+        try:
+            org = Organisation(name=name, kind=_guess_kind(name), province=province,
+                               credit_code=credit_code or None, created_at=now)
+        except ValidationFailed as exc:
+            field, messages = next(iter(exc.errors.items()))
+            raise RowError(f"{side}_{field}", "; ".join(messages)) from exc
+        uow.organisations.add(org)
+        uow.session.flush()
+    return org
+
+
+def import_contract_register(uow, *, actor_id: int, market_code: str, filename: str, content: bytes,
+                             now: datetime) -> dict:
+    """Load a market's contract register (CSV). Keyed by (market, the register's
+    contract number), so loading the same file again changes nothing; a changed
+    amount corrects the contract and its history says so; a registration number
+    registers the contract. A bad row is skipped and reported, never fatal."""
+    rows = decode_register(content)
+    counts = {"rows": len(rows), "created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    errors: list[dict] = []
+    with uow:
+        user = load_actor(uow, actor_id)
+        require_market(uow, market_code)
+        if not (user.role == "operator" and user.market_code == market_code):
+            raise Forbidden(f"只有{market_code}市场的运营人员可以导入其合同登记表")
+        for number, row in enumerate(rows, start=2):          # row 1 is the header
+            savepoint = uow.session.begin_nested()
+            try:
+                outcome = _import_row(uow, user, market_code, row, now)
+                savepoint.commit()
+                counts[outcome] += 1
+            except (RowError, DomainError) as exc:
+                savepoint.rollback()
+                counts["rejected"] += 1
+                errors.extend(_row_errors(number, row.get("external_id"), exc))
+        run = ContractImportRun(market_code=market_code, actor_id=user.id, at=now, filename=filename[:255],
+                                sha256=hashlib.sha256(content).hexdigest(), counts=counts, errors=errors)
+        contracts_repo(uow).add_import_run(run)
+        uow.commit()
+        return import_run_view(run)
+
+
+def _row_errors(number: int, external_id, exc) -> list[dict]:
+    if isinstance(exc, RowError):
+        return [{"row": number, "external_id": external_id, "field": exc.field, "message": exc.message}]
+    if exc.errors:
+        return [{"row": number, "external_id": external_id, "field": field, "message": "; ".join(map(str, msgs))}
+                for field, msgs in exc.errors.items()]
+    return [{"row": number, "external_id": external_id, "field": None, "message": exc.message}]
+
+
+def _import_row(uow, user, market_code: str, row: dict, now: datetime) -> str:
+    values = _row_values(row)
+    repo = contracts_repo(uow)
+    seller = _find_or_create_org(uow, row["seller_name"], row["seller_province"],
+                                 row.get("seller_credit_code"), "seller", now)
+    buyer = _find_or_create_org(uow, row["buyer_name"], row["buyer_province"],
+                                row.get("buyer_credit_code"), "buyer", now)
+    number = row.get("registration_number") or None
+    if number:
+        other = repo.by_registration_number(number)
+        if other is not None and other.external_id != row["external_id"]:
+            raise RowError("registration_number", "登记编号已被其他合同使用")
+    existing = repo.by_external_id(market_code, row["external_id"])
+    if existing is None:
+        contract = _new_contract(uow, data=values, seller=seller, buyer=buyer, source="import",
+                                 market_code=market_code, now=now, actor_id=user.id,
+                                 external_id=row["external_id"])
+        if number:
+            contract.register(user, number, now)
+        return "created"
+    if (existing.seller_org_id, existing.buyer_org_id) != (seller.id, buyer.id):
+        raise RowError("seller_name", "同一合同编号的当事方与已导入的不一致 (parties differ from the earlier import)")
+    changed = bool(existing.amend(user, {k: values[k] for k in AMENDABLE}, now))
+    if number and existing.status == "submitted":
+        existing.register(user, number, now)
+        changed = True
+    elif number and existing.status == "registered" and existing.registration_number != number:
+        raise RowError("registration_number", "已登记合同的登记编号不能更改")
+    return "updated" if changed else "unchanged"
+
+
+def import_run_view(run: ContractImportRun) -> dict:
+    return {"id": run.id, "market_code": run.market_code, "actor_id": run.actor_id, "at": run.at,
+            "filename": run.filename, "sha256": run.sha256, "counts": run.counts, "errors": run.errors}
+
+
+def list_import_runs(uow, *, actor_id: int, market_code: str) -> list[dict]:
+    with uow:
+        user = load_actor(uow, actor_id)
+        user.require_operator_of(market_code)
+        return [import_run_view(r) for r in contracts_repo(uow).import_runs(market_code)]
+
+
+def get_import_run(uow, *, actor_id: int, market_code: str, run_id: int) -> dict:
+    with uow:
+        user = load_actor(uow, actor_id)
+        user.require_operator_of(market_code)
+        run = contracts_repo(uow).import_run(run_id)
+        if run is None or run.market_code != market_code:
+            raise NotFound(f"导入记录 {run_id} 不存在")
+        return import_run_view(run)
