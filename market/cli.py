@@ -52,6 +52,7 @@ def create_markets_command():
 
 
 FEATURE_COMMANDS: list = []
+from market.cli_imports import COMMANDS as _IMPORT_COMMANDS; FEATURE_COMMANDS.extend(_IMPORT_COMMANDS)  # noqa: E402,E702
 
 
 def register(app) -> None:

@@ -190,3 +190,7 @@ def start_mappers() -> None:
 
 def _map_features() -> None:
     """Feature modules register their own tables and mappings here."""
+    from .orm_contracts import start_contract_mappers; start_contract_mappers()  # noqa: E702
+    from .orm_auctions import start_auction_mappers; start_auction_mappers()  # noqa: E702
+    from .orm_payments import start_payment_mappers; start_payment_mappers()  # noqa: E702
+    from .orm_imports import map_imports; map_imports()  # noqa: E702

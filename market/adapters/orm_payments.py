@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import (JSON, BigInteger, Column, Index, Integer, String, Table, and_, func,
+from sqlalchemy import (JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, and_, func,
                         insert, or_, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ OUTBOX_STATUSES = ("pending", "in_flight", "done", "failed")
 payment_outbox = Table(
     "payment_outbox", metadata,
     Column("id", Integer, primary_key=True),
-    Column("deposit_id", Integer, nullable=False, index=True),
+    Column("deposit_id", ForeignKey("deposits.id"), nullable=False, index=True),
     Column("action", String(16), nullable=False),
     Column("reason", String(32), nullable=False),           # apply | forfeit | release | refund | ...
     Column("gateway", String(16), nullable=False),
@@ -55,7 +55,7 @@ stripe_events = Table(
     Column("created", BigInteger),                          # Stripe's timestamp (s)
     Column("received_at", UTCDateTime, nullable=False),
     Column("reference", String(255), index=True),
-    Column("deposit_id", Integer, index=True),
+    Column("deposit_id", ForeignKey("deposits.id"), index=True),
     Column("outcome", String(32), nullable=False),
     Column("detail", JSON),
 )
@@ -63,7 +63,7 @@ stripe_events = Table(
 deposit_payment_history = Table(
     "deposit_payment_history", metadata,
     Column("id", Integer, primary_key=True),
-    Column("deposit_id", Integer, nullable=False, index=True),
+    Column("deposit_id", ForeignKey("deposits.id"), nullable=False, index=True),
     Column("at", UTCDateTime, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("source", String(16), nullable=False),            # registration | outbox | webhook | operator
@@ -217,3 +217,52 @@ class PaymentRepository:
         rows = self.session.execute(select(deposit_payment_history).where(
             deposit_payment_history.c.deposit_id == deposit_id).order_by(deposit_payment_history.c.id))
         return [dict(r._mapping) for r in rows]
+
+
+# ---- the deposit watcher -----------------------------------------------------------------
+
+_watching = False
+
+
+def start_payment_mappers() -> None:
+    """Called once from orm.start_mappers(), after the auction mappers: every change of a
+    deposit's status writes the gateway command it implies in the same transaction (so the
+    auction services never call the payment provider themselves)."""
+    global _watching
+    if _watching:
+        return
+    _watching = True
+    from sqlalchemy import event
+
+    from market.domain.auctions import Deposit
+
+    event.listen(Deposit, "after_update", _deposit_updated)
+
+
+def _deposit_updated(mapper, connection, deposit) -> None:
+    from sqlalchemy import inspect
+
+    from market.services.payments import enqueue_transition
+
+    history = inspect(deposit).attrs.status.history
+    if not history.deleted or not history.added:
+        return
+    old, new = history.deleted[0], history.added[0]
+    now = deposit.updated_at
+    repo = PaymentRepository(connection)
+    enqueue_transition(repo, deposit_id=deposit.id, gateway=deposit.gateway, reference=deposit.reference,
+                       old=old, new=new, amount_fen=deposit.amount_fen, now=now,
+                       capture_fen=_hammer_price(connection, deposit) if new == "applied" else None)
+    repo.add_history(deposit_id=deposit.id, kind=f"deposit_{new}", source="auction", now=now, deposit_status=new,
+                     reference=deposit.reference, amount_fen=deposit.amount_fen, detail={"from": old})
+
+
+def _hammer_price(connection, deposit) -> int | None:
+    """The price the deposit is applied to, when the confirmation is already written."""
+    from market.adapters.orm_auctions import auction_confirmations, auction_registrations
+    reg = auction_registrations.c
+    row = connection.execute(
+        select(auction_confirmations.c.hammer_price_fen)
+        .join(auction_registrations, auction_registrations.c.lot_id == auction_confirmations.c.lot_id)
+        .where(reg.id == deposit.registration_id)).first()
+    return int(row[0]) if row else None

@@ -10,6 +10,8 @@ BLUEPRINTS = [auth.blp, organisations.blp, achievements.blp, demands.blp]
 def _feature_blueprints() -> list:
     """Feature blueprints (imports, search, auctions, payments, contracts, stats)."""
     found = []
+    from . import contracts, stats; found += [contracts.blp, stats.blp]  # noqa: E702
+    from . import imports; found.append(imports.blp)  # noqa: E702
     return found
 
 

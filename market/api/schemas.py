@@ -16,6 +16,8 @@ MAX_MONEY_FEN = 10**15  # ten trillion yuan: beyond any contract, inside BIGINT
 
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa: E731
     min=0, max=MAX_MONEY_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
+QueryMoney = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
+    min=0, max=MAX_MONEY_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
 Choice = lambda choices, **kw: fields.String(validate=validate.OneOf(  # noqa: E731
     choices, error="必须是以下之一: {choices}"), **kw)
 
@@ -42,8 +44,8 @@ class ListingArgs(PageArgs):
     market = Choice(taxonomy.MARKET_CODES)
     field = Choice(taxonomy.FIELDS)
     province = Choice(taxonomy.PROVINCES)
-    price_min = Money()
-    price_max = Money()
+    price_min = QueryMoney(metadata={"description": "fen"})
+    price_max = QueryMoney(metadata={"description": "fen"})
     sort = Choice(("newest", "oldest", "price", "price_desc"), load_default="newest")
 
     @validates_schema

@@ -131,7 +131,7 @@ class AuctionSession:
         self.lots: list[Lot] = []
 
     def add_lot(self, lot: "Lot") -> "Lot":
-        lot.lot_no = len(self.lots) + 1
+        lot.lot_no = max((other.lot_no or 0 for other in self.lots), default=0) + 1
         self.lots.append(lot)
         return lot
 
@@ -499,7 +499,7 @@ class Lot:
                                       paddle_no=bid.paddle_no, kind=bid.kind))
         restarted = now >= self.free_period_ends_at
         if restarted:
-            self.ends_at = now + self.window
+            self.ends_at = max(self.ends_at, now + self.window)   # never earlier, whatever the clock
             events.append(self._event("window_restarted", now, ends_at=self.ends_at.isoformat()))
         return BidOutcome(accepted, refusal, bids, self.leader_id == bidder.org_id,
                           self.current_price_fen, self.ends_at, restarted, events)
@@ -534,7 +534,7 @@ class Lot:
             return CloseResult("sold", self.leader_id, self.current_price_fen, True)
         return CloseResult("unsold", None, None, False)
 
-    def cancel(self, now: datetime, reason: str) -> None:
+    def cancel(self, now: datetime, reason: str) -> list[dict]:
         _require_aware(now)
         if self.status not in LIVE_LOT_STATUSES:
             raise IllegalTransition(f"拍品已{self.status}，不能撤拍 (lot already {self.status})")
@@ -543,6 +543,7 @@ class Lot:
         self.status = "cancelled"
         self.closed_at = now
         self.cancel_reason = reason.strip()
+        return [self._event("lot_cancelled", now, reason=self.cancel_reason)]
 
     def closed_event(self, now: datetime) -> dict:
         return self._event("lot_closed", now, status=self.status,

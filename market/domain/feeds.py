@@ -252,3 +252,48 @@ def _market_province(market_code: str) -> str | None:
     from market.domain.taxonomy import MARKETS
 
     return next((province for code, _, province in MARKETS if code == market_code), None)
+
+
+# --- what an import run leaves behind -------------------------------------
+OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "rejected")
+
+
+class ImportRun:
+    """One upload of one market's feed: who, when, which file, what happened.
+
+    Every row read ends in exactly one outcome, so the counts reconcile:
+    rows_read == created + updated + unchanged + withdrawn + rejected.
+    """
+
+    def __init__(self, market_code: str, kind: str, filename: str, file_hash: str, size_bytes: int,
+                 actor_id: int | None, now):
+        self.market_code, self.kind, self.filename = market_code, kind, filename
+        self.file_hash, self.size_bytes, self.actor_id = file_hash, size_bytes, actor_id
+        self.started_at, self.finished_at = now, None
+        self.status = "running"
+        self.rows_read = 0
+        self.created = self.updated = self.unchanged = self.withdrawn = self.rejected = 0
+
+    def count(self, outcome: str) -> None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown import outcome {outcome}")
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.rows_read += 1
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ("rows_read", *OUTCOMES)}
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == sum(getattr(self, name) for name in OUTCOMES)
+
+    def finish(self, now, status: str = "completed") -> None:
+        self.finished_at, self.status = now, status
+
+
+class ImportRowError:
+    """A persisted RowError of one run."""
+
+    def __init__(self, run_id: int, row: int, external_id: str | None, field: str, reason: str):
+        self.run_id, self.row, self.external_id, self.field, self.reason = run_id, row, external_id, field, reason

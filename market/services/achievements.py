@@ -105,7 +105,7 @@ def review_achievement(uow, *, actor_id: int, achievement_id: int, decision: str
         raise ValidationFailed.on("decision", "必须是 approve 或 reject")
     with uow:
         user = load_actor(uow, actor_id)
-        achievement = _load_visible(uow, achievement_id, user)
+        achievement = get_or_404(uow.achievements, achievement_id, "成果")
         user.require_operator_of(achievement.market_code)
         if decision == "approve":
             achievement.approve(user.id, now)

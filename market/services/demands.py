@@ -90,7 +90,7 @@ def review_demand(uow, *, actor_id: int, demand_id: int, decision: str, now: dat
         raise ValidationFailed.on("decision", "必须是 approve 或 reject")
     with uow:
         user = load_actor(uow, actor_id)
-        demand = _load_visible(uow, demand_id, user)
+        demand = get_or_404(uow.demands, demand_id, "需求")
         user.require_operator_of(demand.market_code)
         if decision == "approve":
             demand.approve(user.id, now)

@@ -272,3 +272,256 @@ def _event_amount(event: WebhookEvent) -> int | None:
     if event.state == "refunded":
         return event.amount_refunded_fen
     return event.amount_fen or None
+
+
+# ---------------------------------------------------------------------------- deposits
+
+class deposits:
+    """Reads of the auction feature's deposits that payments needs (one place to adapt)."""
+
+    @staticmethod
+    def repo(uow):
+        from market.services.auctions import auctions_repo
+        return auctions_repo(uow)
+
+    @staticmethod
+    def by_reference(uow, reference: str, *, lock: bool = False):
+        from sqlalchemy import select
+
+        from market.adapters.orm_auctions import deposits as table
+        from market.domain.auctions import Deposit
+        stmt = select(Deposit).where(table.c.reference == reference)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return uow.session.scalars(stmt).first()
+
+    @staticmethod
+    def get(uow, deposit_id: int, *, lock: bool = False):
+        repo = deposits.repo(uow)
+        deposit = repo.deposit_for_update(deposit_id) if lock else repo.deposit(deposit_id)
+        if deposit is None:
+            raise NotFound(f"保证金 {deposit_id} 不存在 (deposit not found)")
+        return deposit
+
+    @staticmethod
+    def market_and_lot(uow, deposit) -> tuple[str, int]:
+        repo = deposits.repo(uow)
+        lot_id = repo.lot_id_of_deposit(deposit.id)
+        lot = repo.lot(lot_id)
+        return repo.auction(lot.session_id).market_code, lot_id
+
+
+def _viewer(uow, actor_id: int | None, deposit) -> tuple[object, bool, str, int]:
+    """The user, whether they act as operator, the deposit's market and lot. Bidders see
+    their own deposits; operators those of their market."""
+    from market.services.common import load_actor
+    user = load_actor(uow, actor_id)
+    market, lot_id = deposits.market_and_lot(uow, deposit)
+    if user.operates(market):
+        return user, True, market, lot_id
+    if user.organisation_id is not None and user.organisation_id == deposit.bidder_id:
+        return user, False, market, lot_id
+    raise Forbidden("只能查看本单位的保证金 (only your organisation's deposits)")
+
+
+def _command_view(cmd: OutboxCommand, operator: bool) -> dict:
+    view = {"action": cmd.action, "reason": cmd.reason, "amount_fen": cmd.amount_fen,
+            "status": cmd.status, "attempts": cmd.attempts, "created_at": cmd.created_at,
+            "done_at": cmd.done_at, "result_status": cmd.result_status,
+            "result_amount_fen": cmd.result_amount_fen}
+    if operator:
+        view.update(id=cmd.id, idempotency_key=cmd.idempotency_key, last_error=cmd.last_error,
+                    next_attempt_at=cmd.next_attempt_at)
+    return view
+
+
+def _settlement(status: str, commands: list[OutboxCommand]) -> str:
+    """One word for "where is the money": none | in_progress | failed | settled."""
+    if any(c.status == "failed" for c in commands):
+        return "failed"
+    if any(c.status != "done" for c in commands):
+        return "in_progress"
+    return "settled" if commands else "none"
+
+
+def deposit_payment(uow, *, actor_id: int, deposit_id: int) -> dict:
+    """The deposit's state and where its money is, for its bidder or the market's operator."""
+    with uow:
+        deposit = deposits.get(uow, deposit_id)
+        _, operator, market, lot_id = _viewer(uow, actor_id, deposit)
+        commands = PaymentRepository(uow.session).commands_for(deposit.id)
+        return {
+            "id": deposit.id, "lot_id": lot_id, "market_code": market, "bidder_id": deposit.bidder_id,
+            "amount_fen": deposit.amount_fen, "currency": "cny", "gateway": deposit.gateway,
+            "reference": deposit.reference, "status": deposit.status,
+            "held_at": deposit.held_at, "settled_at": deposit.settled_at,
+            "settlement": _settlement(deposit.status, commands),
+            "captured_fen": sum(c.result_amount_fen or 0 for c in commands
+                                if c.action == "capture" and c.status == "done"),
+            "refunded_fen": sum(c.result_amount_fen or 0 for c in commands
+                                if c.action == "refund" and c.status == "done"),
+            "commands": [_command_view(c, operator) for c in commands],
+        }
+
+
+def deposit_payment_history(uow, *, actor_id: int, deposit_id: int) -> dict:
+    with uow:
+        deposit = deposits.get(uow, deposit_id)
+        _, operator, _, _ = _viewer(uow, actor_id, deposit)
+        repo = PaymentRepository(uow.session)
+        items = []
+        for row in repo.history(deposit.id):
+            item = {"at": row["at"], "kind": row["kind"], "source": row["source"],
+                    "deposit_status": row["deposit_status"], "amount_fen": row["amount_fen"]}
+            if operator:
+                item["detail"] = row["detail"]
+                item["reference"] = row["reference"]
+            items.append(item)
+        view = {"deposit_id": deposit.id, "status": deposit.status, "items": items}
+        if operator:
+            view["stripe_events"] = [{"id": e["id"], "type": e["type"], "outcome": e["outcome"],
+                                      "received_at": e["received_at"]} for e in repo.events_for(deposit.id)]
+        return view
+
+
+def refund_deposit(uow, *, actor_id: int, deposit_id: int, reason: str, now: datetime) -> dict:
+    """An operator gives back a captured deposit (e.g. the sale was annulled): the domain says
+    refunded, the outbox returns the money."""
+    from market.services.auctions import settle_deposit
+    if not (reason or "").strip():
+        from market.domain.errors import ValidationFailed
+        raise ValidationFailed.on("reason", "请说明退款原因 (reason required)")
+    with uow:
+        deposit = deposits.get(uow, deposit_id, lock=True)
+        user, operator, _, _ = _viewer(uow, actor_id, deposit)
+        if not operator:
+            raise Forbidden("只有运营方可以退还保证金 (operators only)")
+        settle_deposit(uow, deposit, "refund", now)
+        uow.flush()
+        PaymentRepository(uow.session).add_history(
+            deposit_id=deposit.id, kind="refund_ordered", source="operator", now=now,
+            deposit_status=deposit.status, detail={"by": user.id, "reason": reason.strip()})
+        uow.commit()
+    return deposit_payment(uow, actor_id=actor_id, deposit_id=deposit_id)
+
+
+def retry_deposit_commands(uow, *, actor_id: int, deposit_id: int, now: datetime) -> dict:
+    """An operator sends the deposit's failed commands back to the queue."""
+    with uow:
+        deposit = deposits.get(uow, deposit_id)
+        _, operator, _, _ = _viewer(uow, actor_id, deposit)
+        if not operator:
+            raise Forbidden("只有运营方可以重试 (operators only)")
+        repo = PaymentRepository(uow.session)
+        for cmd in repo.commands_for(deposit.id):
+            if cmd.status == "failed":
+                repo.finish(cmd.id, None, status="pending", now=now, retry_at=now)
+        uow.commit()
+    return deposit_payment(uow, actor_id=actor_id, deposit_id=deposit_id)
+
+
+# ---------------------------------------------------------------------------- reconciliation
+
+#: what the provider should say for each deposit state once its commands are done
+EXPECTED = {"pending": ("pending", "failed"), "held": ("held",), "applied": ("captured",),
+            "forfeited": ("captured",), "released": ("released",), "refunded": ("refunded",)}
+
+
+def reconcile_deposit(uow_factory, gateway: PaymentGateway, *, actor_id: int, deposit_id: int,
+                      now: datetime) -> dict:
+    """Compare a deposit with the provider's view and repair what is safe to repair: a hold
+    the webhook never reported, a hold Stripe dropped, a command done but not recorded. Money
+    is never moved from here: what cannot be explained is reported for the operator."""
+    with uow_factory() as uow:
+        deposit = deposits.get(uow, deposit_id)
+        _, operator, _, _ = _viewer(uow, actor_id, deposit)
+        if not operator:
+            raise Forbidden("只有运营方可以对账 (operators only)")
+        reference, gateway_name = deposit.reference, deposit.gateway
+    if gateway_name != gateway.name or not reference:
+        raise Conflict("该保证金不经此支付渠道 (deposit not paid through this gateway)")
+    try:
+        remote = gateway.retrieve(reference)          # outside any transaction
+    except PaymentError as exc:
+        from market.domain.errors import ServiceUnavailable
+        raise ServiceUnavailable(f"支付渠道暂不可用 (gateway unavailable): {exc}") from None
+    with uow_factory() as uow:
+        repo = PaymentRepository(uow.session)
+        deposit = deposits.get(uow, deposit_id, lock=True)
+        before = deposit.status
+        commands = repo.commands_for(deposit.id)
+        action = _reconcile_action(before, remote.status, commands)
+        if action == "hold":
+            deposit.hold(now, reference=reference)
+        elif action == "release":
+            deposit.release(now)
+        elif action == "late_release":
+            enqueue_transition(repo, deposit_id=deposit.id, gateway=deposit.gateway, reference=reference,
+                               old="held", new="released", amount_fen=deposit.amount_fen, now=now)
+        elif action == "settle":
+            for cmd in commands:
+                if cmd.status != "done" and _provider_state_of(cmd) == remote.status:
+                    repo.finish(cmd.id, None, status="done", now=now, result_status=remote.status,
+                                result_amount_fen=remote.amount_captured_fen if cmd.action == "capture"
+                                else remote.amount_refunded_fen or None)
+        uow.flush()
+        commands = repo.commands_for(deposit.id)
+        captured = sum(c.result_amount_fen or 0 for c in commands if c.action == "capture" and c.status == "done")
+        refunded = sum(c.result_amount_fen or 0 for c in commands if c.action == "refund" and c.status == "done")
+        amounts_match = (remote.amount_captured_fen == captured and remote.amount_refunded_fen == refunded
+                         and remote.amount_fen == deposit.amount_fen)
+        consistent = remote.status in EXPECTED.get(deposit.status, ()) and amounts_match and all(
+            c.status == "done" for c in commands)
+        report = {
+            "deposit_id": deposit.id, "reference": reference, "status_before": before,
+            "status": deposit.status, "action": action, "consistent": consistent,
+            "provider": {"status": remote.status, "raw_status": remote.raw_status,
+                         "amount_fen": remote.amount_fen, "captured_fen": remote.amount_captured_fen,
+                         "refunded_fen": remote.amount_refunded_fen},
+            "ours": {"amount_fen": deposit.amount_fen, "captured_fen": captured, "refunded_fen": refunded},
+            "open_commands": [_command_view(c, True) for c in commands if c.status != "done"],
+        }
+        repo.add_history(deposit_id=deposit.id, kind="reconciled", source="operator", now=now,
+                         deposit_status=deposit.status, reference=reference,
+                         detail={"by": actor_id, "action": action, "consistent": consistent,
+                                 "provider_status": remote.status})
+        uow.commit()
+        return report
+
+
+def _provider_state_of(cmd: OutboxCommand) -> str:
+    return {"capture": "captured", "release": "released", "refund": "refunded"}[cmd.action]
+
+
+def _reconcile_action(status: str, remote: str, commands: list[OutboxCommand]) -> str:
+    """none | hold | release | late_release | settle | pending (commands still running) | mismatch."""
+    open_cmds = [c for c in commands if c.status != "done"]
+    if any(_provider_state_of(c) == remote for c in open_cmds):
+        return "settle"
+    if remote in EXPECTED.get(status, ()):
+        return "none"
+    if open_cmds:
+        return "pending"
+    if status == "pending" and remote == "held":
+        return "hold"
+    if status in ("pending", "held") and remote == "released":
+        return "release"
+    if status == "released" and remote in ("held", "pending"):
+        return "late_release"
+    return "mismatch"
+
+
+# ---------------------------------------------------------------------------- scheduler job
+
+def outbox_job() -> None:
+    """The scheduler's job (`market.services.payments:outbox_job`): run the due commands with
+    the app's gateway. Built lazily, so the scheduler process owns one app."""
+    from market.api.deps import services
+    from flask import current_app
+    svc = services()
+    gateway = svc.payment_gateway
+    if gateway is None:
+        return
+    run = process_payment_outbox(svc.uow_factory, gateway, svc.clock.now())
+    if run.done or run.retried or run.failed:
+        current_app.logger.info("payment outbox: %s", run)

@@ -158,9 +158,14 @@ def _encoding_hint(line: bytes, encoding: str, *keys: str) -> str:
             text = line.decode(other)
         except UnicodeDecodeError:
             continue
-        if any(k in text for k in keys):
+        if any(k in text for k in keys) or (not line.isascii() and _mostly_cjk(text)):
             return f" (文件似乎是 {encoding_name(other)} 编码, 应为 {encoding_name(encoding)})"
     return ""
+
+
+def _mostly_cjk(text: str) -> bool:
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return cjk >= max(2, len(text.replace(",", "")) // 3)
 
 
 def encoding_name(encoding: str) -> str:

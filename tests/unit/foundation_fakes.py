@@ -1,0 +1,82 @@
+"""In-memory fakes of the unit of work and its repositories, for service unit tests."""
+from __future__ import annotations
+
+import itertools
+
+
+class FakeRepository:
+    def __init__(self, key="id"):
+        self.items: dict = {}
+        self._ids = itertools.count(1)
+        self.key = key
+
+    def add(self, obj):
+        if self.key == "id" and getattr(obj, "id", None) is None:
+            obj.id = next(self._ids)
+        self.items[getattr(obj, self.key)] = obj
+
+    def get(self, ident):
+        return self.items.get(ident)
+
+    get_for_update = get
+
+    def _first(self, **attrs):
+        return next((o for o in self.items.values()
+                     if all(getattr(o, k) == v for k, v in attrs.items())), None)
+
+    def all(self):
+        return list(self.items.values())
+
+    def by_email(self, email):
+        return self._first(email=email.strip().lower())
+
+    def by_hash(self, token_hash):
+        return self._first(token_hash=token_hash)
+
+    def by_credit_code(self, code):
+        return self._first(credit_code=code)
+
+    def by_name(self, name, province=None):
+        return self._first(name=name, **({"province": province} if province else {}))
+
+
+class FakeUnitOfWork:
+    def __init__(self):
+        self.markets = FakeRepository(key="code")
+        self.organisations = FakeRepository()
+        self.users = FakeRepository()
+        self.tokens = FakeRepository()
+        self.achievements = FakeRepository()
+        self.demands = FakeRepository()
+        self.committed = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def flush(self):
+        pass
+
+    def commit(self):
+        self.committed += 1
+        for user in self.users.items.values():
+            user.organisation = self.organisations.get(user.organisation_id)
+        for a in self.achievements.items.values():
+            a.holder = self.organisations.get(a.holder_id)
+        for d in self.demands.items.values():
+            d.enterprise = self.organisations.get(d.enterprise_id)
+
+    def rollback(self):
+        pass
+
+
+class PlainHasher:
+    """Reversible 'hash' so tests run fast; never used outside tests."""
+
+    def hash(self, password):
+        return "plain:" + password
+
+    def verify(self, hashed, password):
+        return hashed == "plain:" + password
