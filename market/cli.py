@@ -23,6 +23,14 @@ def seed_demo_command(if_empty):
         click.echo(line)
 
 
+@market_cli.command("demo-accounts")
+def demo_accounts_command():
+    """Print the demo accounts that `seed-demo` creates."""
+    from market.services.seed import demo_accounts
+    for line in demo_accounts():
+        click.echo(line)
+
+
 @market_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)

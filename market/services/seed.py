@@ -43,6 +43,16 @@ TOPICS = {
 }
 
 
+def demo_accounts() -> list[str]:
+    """The demo log-ins, for `make run` to print."""
+    lines = [f"Demo accounts (password for all: {DEMO_PASSWORD}):",
+             f"  {'admin@yrd.example':<24} regional admin"]
+    lines += [f"  {f'op-{code.lower()}@yrd.example':<24} operator of {code} {name}" for code, name, _ in taxonomy.MARKETS]
+    lines += [f"  {f'member{i + 1}@yrd.example':<24} member of {name} ({kind})"
+              for i, (name, kind, _, _) in enumerate(ORGS)]
+    return lines
+
+
 def ensure_markets(uow) -> None:
     with uow:
         for code, name, province in taxonomy.MARKETS:
