@@ -7,8 +7,6 @@ skipped with a loud reason, except under CI=true, where that is a failure.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,61 +17,13 @@ from market.adapters import orm
 from market.adapters.clock import FrozenClock
 from market.adapters.db import make_engine
 from market.domain.taxonomy import MARKETS
+from market_testing import IN_CI, create_pg_database, migrate, require_postgres  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # Monday 3 March 2025, 10:00 in Shanghai
 T0 = datetime(2025, 3, 3, 2, 0, tzinfo=timezone.utc)
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------
-def _pg_reachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # report why, below
-        return f"{type(exc).__name__}: {exc}".splitlines()[0]
-
-
-def require_postgres() -> None:
-    reason = _pg_reachable()
-    if reason is None:
-        return
-    message = f"PostgreSQL at 127.0.0.1:5432 is not reachable ({reason})"
-    if IN_CI:
-        pytest.fail(f"{message}; CI=true requires the PostgreSQL tests to run", pytrace=False)
-    pytest.skip(f"!!! SKIPPED POSTGRESQL TEST: {message}")
-
-
-def create_pg_database(prefix: str = "market_test") -> tuple[str, callable]:
-    """A fresh database; returns its URL and a function that drops it."""
-    require_postgres()
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
-
-
-def migrate(url: str) -> None:
-    from alembic import command
-
-    from market.cli import alembic_config
-    cfg = alembic_config(url)
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from conftest import create_pg_database
+from market_testing import create_pg_database
 from market.adapters import orm
 from market.cli import alembic_config
 
