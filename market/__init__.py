@@ -55,3 +55,21 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
 
 def _build_features(app: Flask, values: dict) -> None:
     """Feature adapters (search index, payment gateway, live events) are built here."""
+    from market.adapters.events import build_event_bus
+    from market.adapters.payments.stripe_gateway import build_payment_gateway
+    s = app.extensions["market"]
+    s.payment_gateway = values.get("PAYMENT_GATEWAY") or build_payment_gateway(app.config)
+    s.events = values.get("EVENT_BUS") or build_event_bus(app.config)
+    _build_search(app, values)
+
+
+def _build_search(app: Flask, values: dict) -> None:
+    """Search (issue 4): the index follows the database through the unit of work's hooks."""
+    from market.adapters.search import build_search_index
+    from market.services.search import SearchIndexer
+    s = app.extensions["market"]
+    s.search_index = build_search_index(values, s.extra["engine"])
+    indexer = SearchIndexer(s.search_index, s.extra["session_factory"], now=s.clock.now)
+    s.extra["search_indexer"] = indexer
+    s.extra["before_commit"].append(indexer.record)    # outbox row in the same transaction
+    s.extra["after_commit"].append(indexer.after_commit)  # drain once committed

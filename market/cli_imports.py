@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 
 @click.command("import")
+@with_appcontext
 @click.option("--market", "market_code", required=True, type=click.Choice(["SH", "JS", "ZJ", "AH"], case_sensitive=False),
               help="The market whose export this is.")
 @click.option("--kind", type=click.Choice(["achievements", "demands"]),
@@ -87,6 +89,7 @@ def _actor_id(services, email: str) -> int:
 
 
 @click.command("import-demo")
+@with_appcontext
 @click.option("--per-market", default=40, show_default=True, help="Achievements in each market's demo feed.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the feeds (default: instance/demo_feeds).")

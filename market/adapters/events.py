@@ -115,6 +115,15 @@ class FakeSubscription:
                 self.bus._queues[self.lot_id].remove(self.queue)
 
 
+def build_event_bus(config) -> EventBus:
+    """Redis when REDIS_URL is configured (several web workers and the scheduler share it);
+    otherwise the in-process fake: subscribers still see every event, from the database."""
+    url = config.get("REDIS_URL")
+    if url:
+        return RedisEventBus(url)
+    return FakeEventBus()
+
+
 # --------------------------------------------------------------------------- SSE
 
 def format_sse(event: dict) -> str:
@@ -125,14 +134,17 @@ def format_sse(event: dict) -> str:
 
 def follow(subscription: Subscription, replay: Callable[[int], list[dict]], after: int, *,
            heartbeat: float = 15.0, poll: float = 1.0, max_seconds: float | None = None,
+           idle_replay: float | None = None,
            clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
     """Yield SSE text: events after sequence `after` from `replay`, then live ones in order.
 
     `replay(after)` reads the database. The subscription must already be open, so nothing
     committed between the replay and the first live message is lost. Live messages that arrive
     ahead of a gap trigger another replay; ones already sent are skipped. The stream ends after
-    the lot's final event (or after `max_seconds`)."""
-    started = last_beat = clock()
+    the lot's final event (or after `max_seconds`). Idle, it re-reads the store every
+    `idle_replay` seconds (default: every heartbeat)."""
+    started = last_beat = last_replay = clock()
+    idle_replay = heartbeat if idle_replay is None else idle_replay
     last = after
     yield "retry: 2000\n\n"
     try:
@@ -153,9 +165,14 @@ def follow(subscription: Subscription, replay: Callable[[int], list[dict]], afte
             if message is not None:
                 seq = message.get("seq", 0)
                 pending = [message] if seq == last + 1 else (replay(last) if seq > last else [])
-            elif clock() - last_beat >= heartbeat:
-                last_beat = clock()
-                pending = replay(last)     # a cheap safety net against a lost publish
-                yield ": keep-alive\n\n"
+            else:
+                if clock() - last_replay >= idle_replay:
+                    # the safety net against a lost publish, and the only path for events
+                    # from other processes when there is no shared bus
+                    last_replay = clock()
+                    pending = replay(last)
+                if clock() - last_beat >= heartbeat:
+                    last_beat = clock()
+                    yield ": keep-alive\n\n"
     finally:
         subscription.close()

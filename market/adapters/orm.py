@@ -194,3 +194,4 @@ def _map_features() -> None:
     from .orm_auctions import start_auction_mappers; start_auction_mappers()  # noqa: E702
     from .orm_payments import start_payment_mappers; start_payment_mappers()  # noqa: E702
     from .orm_imports import map_imports; map_imports()  # noqa: E702
+    from .orm_search import start_search_mappers; start_search_mappers()  # noqa: E702

@@ -264,6 +264,14 @@ class AuctionRepository:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
 
+    def add_bids(self, lot_id: int, bids: list[Bid]) -> None:
+        """Bids are append-only records: written with one Core statement, never loaded back here."""
+        self.session.execute(insert(auction_bids), [
+            dict(lot_id=lot_id, seq=b.seq, bidder_id=b.bidder_id, user_id=b.user_id,
+                 paddle_no=b.paddle_no, amount_fen=b.amount_fen, max_amount_fen=b.max_amount_fen,
+                 kind=b.kind, at=b.at, accepted=b.accepted, refusal=b.refusal,
+                 idempotency_key=b.idempotency_key) for b in bids])
+
     def bid_response(self, user_id: int, key: str) -> tuple[int, dict] | None:
         c = auction_bid_requests.c
         row = self.session.execute(select(c.lot_id, c.response).where(

@@ -258,11 +258,11 @@ def _deposit_updated(mapper, connection, deposit) -> None:
 
 
 def _hammer_price(connection, deposit) -> int | None:
-    """The price the deposit is applied to, when the confirmation is already written."""
-    from market.adapters.orm_auctions import auction_confirmations, auction_registrations
-    reg = auction_registrations.c
+    """The price the deposit is applied to: the lot's current price, written by the last
+    accepted bid (committed before the close, so readable inside the close's flush)."""
+    from market.adapters.orm_auctions import auction_lots, auction_registrations
     row = connection.execute(
-        select(auction_confirmations.c.hammer_price_fen)
-        .join(auction_registrations, auction_registrations.c.lot_id == auction_confirmations.c.lot_id)
-        .where(reg.id == deposit.registration_id)).first()
-    return int(row[0]) if row else None
+        select(auction_lots.c.current_price_fen)
+        .join(auction_registrations, auction_registrations.c.lot_id == auction_lots.c.id)
+        .where(auction_registrations.c.id == deposit.registration_id)).first()
+    return int(row[0]) if row and row[0] is not None else None

@@ -12,6 +12,9 @@ def _feature_blueprints() -> list:
     found = []
     from . import contracts, stats; found += [contracts.blp, stats.blp]  # noqa: E702
     from . import imports; found.append(imports.blp)  # noqa: E702
+    from . import payments; found.append(payments.blp)  # noqa: E702
+    from . import auctions; found += auctions.BLUEPRINTS  # noqa: E702
+    from . import search; found += [search.blp, search.matches_blp]  # noqa: E702
     return found
 
 

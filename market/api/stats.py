@@ -16,11 +16,18 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats",
                 description="技术合同成交统计 (technology-contract statistics)")
 
 FORMATS = ("json", "csv", "xlsx", "svg")
-_FILE_DOC = {"responses": {"200": {"content": {
-    "text/csv": {"schema": {"type": "string"}, "description": "UTF-8 with BOM"},
+_FILES = {
+    "text/csv": {"schema": {"type": "string"}},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
     "image/svg+xml": {"schema": {"type": "string"}},
-}}}}
+}
+
+
+def _file_doc(schema_name: str) -> dict:
+    """The 200 answer in every format (`format=`): JSON, CSV (UTF-8 with BOM), XLSX, SVG."""
+    return {"responses": {"200": {
+        "description": "JSON by default; CSV (UTF-8 with BOM), XLSX or an SVG chart with format=csv|xlsx|svg",
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}, **_FILES}}}}
 
 
 class StatsRangeArgs(Schema):
@@ -122,9 +129,9 @@ def _file(data: bytes, fmt: str, name: str) -> Response:
 
 @blp.route("/contracts")
 class ContractStats(MethodView):
+    @blp.doc(**_file_doc("ContractStatsOut"))
     @blp.arguments(ContractStatsArgs, location="query")
     @blp.response(200, ContractStatsOut)
-    @blp.doc(**_FILE_DOC)
     def get(self, args):
         """Counts, contract amounts and technology transaction amounts by province
         (outflow or inflow), period, type, field or market; 同比 and 环比 where the
@@ -146,9 +153,9 @@ class ContractStats(MethodView):
 
 @blp.route("/flows")
 class FlowStats(MethodView):
+    @blp.doc(**_file_doc("FlowsOut"))
     @blp.arguments(StatsRangeArgs, location="query")
     @blp.response(200, FlowsOut)
-    @blp.doc(**_FILE_DOC)
     def get(self, args):
         """Seller-province × buyer-province matrix (上海/江苏/浙江/安徽/其他省份/境外),
         totals, the cross-province turnover inside the delta and each province's share

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from market.adapters.orm_auctions import AuctionRepository
@@ -146,8 +147,8 @@ def _new_lot(uow, repo, session, actor_id, *, achievement_id, now, **terms) -> L
     achievement = uow.achievements.get(achievement_id)
     if achievement is None:
         raise ValidationFailed.on("achievement_id", f"成果 {achievement_id} 不存在")
-    if terms["free_period_ends_at"] <= now:
-        raise ValidationFailed.on("free_period_ends_at", "自由报价期须在未来结束 (must end in the future)")
+    if terms["free_period_ends_at"] + timedelta(seconds=terms["window_seconds"] or 0) <= now:
+        raise ValidationFailed.on("free_period_ends_at", "拍品须在未来结束 (the lot must end in the future)")
     if repo.live_lot_for_achievement(achievement.id) is not None:
         raise Conflict("该成果已在另一场拍卖中 (already in a live auction)",
                        {"achievement_id": ["in_auction"]})
@@ -278,36 +279,54 @@ def confirm_deposit(uow, *, actor_id: int, deposit_id: int, now: datetime,
 def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None = None,
               max_amount_fen: int | None = None, idempotency_key: str | None = None,
               bus=None) -> dict:
-    """One bid, serialised with every other bid on the lot by the lot's row lock. `clock` is read
-    after the lock is taken. A retried request with the same idempotency key returns the first
-    answer (marked `replayed`)."""
+    """One bid, serialised with every other bid on the lot by the lot's row lock.
+
+    Only the lot's own state must be read under the lock; the bidder and its registration are
+    read before it, so the lock is held for as few statements as possible (lock, insert the bids
+    and events, update the lot, commit). `clock` is read after the lock is taken. A retried
+    request with the same idempotency key returns the first answer (marked `replayed`); two
+    copies racing each other are told apart by the key's unique constraint."""
     with uow:
         user = load_actor(uow, actor_id)
         repo = auctions_repo(uow)
+        if idempotency_key:
+            previous = _previous_answer(repo, user.id, idempotency_key, lot_id, clock)
+            if previous is not None:
+                return previous
+        org_id = user.organisation_id
+        registration = repo.registration(lot_id, org_id) if org_id is not None else None
         lot = _lot_or_404(repo, lot_id, lock=True)
         now = _now(clock)
-        if idempotency_key:
-            previous = repo.bid_response(user.id, idempotency_key)
-            if previous is not None:
-                if previous[0] != lot.id:
-                    raise Conflict("幂等键已用于另一拍品 (idempotency key used for another lot)")
-                return {**previous[1], "replayed": True, "server_now": now.isoformat()}
-        org_id = user.organisation_id
-        registration = repo.registration(lot.id, org_id) if org_id is not None else None
         outcome = lot.place_bid(Bidder(org_id, user.id, registration), amount_fen, now,
                                 max_amount_fen=max_amount_fen)
         outcome.own.idempotency_key = idempotency_key
-        for bid in outcome.bids:
-            bid.lot_id = lot.id
-            repo.add(bid)
+        repo.add_bids(lot.id, outcome.bids)
         events = repo.add_events(lot, outcome.events)
         response = bid_response(lot, outcome, now)
-        if idempotency_key:
-            repo.save_bid_response(user_id=user.id, key=idempotency_key, lot_id=lot.id,
-                                   response=response, now=now)
-        uow.commit()
+        try:
+            if idempotency_key:
+                repo.save_bid_response(user_id=user.id, key=idempotency_key, lot_id=lot.id,
+                                       response=response, now=now)
+            uow.commit()
+        except IntegrityError:
+            if not idempotency_key:
+                raise
+            uow.rollback()   # the same request won the race: answer as it did
+            previous = _previous_answer(repo, user.id, idempotency_key, lot_id, clock)
+            if previous is None:
+                raise
+            return previous
     _publish(bus, events)
     return response
+
+
+def _previous_answer(repo, user_id: int, key: str, lot_id: int, clock) -> dict | None:
+    previous = repo.bid_response(user_id, key)
+    if previous is None:
+        return None
+    if previous[0] != lot_id:
+        raise Conflict("幂等键已用于另一拍品 (idempotency key used for another lot)")
+    return {**previous[1], "replayed": True, "server_now": _now(clock).isoformat()}
 
 
 def bid_response(lot: Lot, outcome, now: datetime) -> dict:
@@ -650,3 +669,82 @@ def confirmation_view(c: Confirmation) -> dict:
             "sign_by": c.sign_by, "deadline": c.deadline, "status": c.status,
             "created_at": c.created_at, "signed_at": c.signed_at, "signed_by_id": c.signed_by_id,
             "forfeited_at": c.forfeited_at}
+
+
+# =========================================================================== demo data
+
+DEMO_AUCTION_TITLE = "G60 科创走廊科技成果拍卖会（演示）"
+
+
+class _FixedClock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def seed_demo_auction(uow, now: datetime) -> list[str]:
+    """One live auction for `make run`: a lot in its free period with bids (one by proxy), a lot
+    about to enter its timed window, and a lot opening later; three enterprises registered, their
+    deposits confirmed by the SH operator. Runs each step in its own transaction; does nothing
+    when the demo auction exists or the demo accounts are missing."""
+    from sqlalchemy import select
+
+    from market.adapters import orm
+    from market.domain.accounts import User
+    from market.domain.achievements import Achievement
+
+    with uow:
+        s = uow.session
+        operator = uow.users.by_email("op-sh@yrd.example") or s.scalars(
+            select(User).where(orm.users.c.role == "operator", orm.users.c.market_code == "SH")).first()
+        if operator is None:
+            return ["demo auction skipped: no SH operator (run `market seed-demo` first)"]
+        if any(a.title == DEMO_AUCTION_TITLE for a in auctions_repo(uow).auctions("SH")):
+            return ["demo auction already there"]
+        items = list(s.scalars(select(Achievement).where(orm.achievements.c.status == "published")
+                               .order_by(orm.achievements.c.id).limit(3)))
+        bidders = list(s.scalars(select(User).join(orm.organisations, orm.organisations.c.id == orm.users.c.organisation_id)
+                                 .where(orm.organisations.c.kind == "enterprise", orm.users.c.role == "member",
+                                        orm.users.c.active.is_(True)).order_by(orm.users.c.id).limit(3)))
+        operator_id = operator.id
+        plan = [(a.id, a.title, a.price_fen) for a in items]
+        bidder_ids = [u.id for u in bidders]
+    if len(plan) < 3 or len(bidder_ids) < 2:
+        return ["demo auction skipped: needs 3 published achievements and 2 enterprise members"]
+
+    auction = create_auction(uow, actor_id=operator_id, market_code="SH", title=DEMO_AUCTION_TITLE,
+                             description="限时竞价：自由报价期后进入限时报价期，每次有效出价重新计时（演示数据）。",
+                             now=now)
+    minute = timedelta(minutes=1)
+    timings = [(now - 20 * minute, now + 10 * minute, 300),     # free period, bids coming
+               (now - 30 * minute, now + 2 * minute, 120),      # timed window soon
+               (now + 30 * minute, now + 90 * minute, 300)]     # opens later today
+    lots = []
+    for (achievement_id, _title, price), (starts, free_end, window) in zip(plan, timings):
+        start = max(price or 0, 500_000_00)
+        lots.append(add_lot(uow, actor_id=operator_id, auction_id=auction["id"],
+                            achievement_id=achievement_id, starting_price_fen=start,
+                            increment_fen=max(start // 100, 1_000_00), deposit_fen=min(start // 10, 50_000_00),
+                            reserve_price_fen=start + start // 10, starts_at=starts,
+                            free_period_ends_at=free_end, window_seconds=window,
+                            now=now - 40 * minute))
+    for lot in lots:
+        for user_id in bidder_ids:
+            reg = register_for_lot(uow, actor_id=user_id, lot_id=lot["id"], now=now - 35 * minute)
+            confirm_deposit(uow, actor_id=operator_id, deposit_id=reg["deposit"]["id"],
+                            now=now - 30 * minute, reference=f"DEMO-BANK-{reg['deposit']['id']}")
+    clock = _FixedClock(now)
+    first, second = lots[0], lots[1]
+    place_bid(uow, actor_id=bidder_ids[0], lot_id=first["id"], clock=clock,
+              amount_fen=first["starting_price_fen"])
+    place_bid(uow, actor_id=bidder_ids[1], lot_id=first["id"], clock=clock,
+              max_amount_fen=first["starting_price_fen"] + 5 * first["increment_fen"])
+    place_bid(uow, actor_id=bidder_ids[0], lot_id=first["id"], clock=clock,
+              amount_fen=first["starting_price_fen"] + 2 * first["increment_fen"])
+    place_bid(uow, actor_id=bidder_ids[-1], lot_id=second["id"], clock=clock,
+              amount_fen=second["starting_price_fen"])
+    return [f"demo auction {auction['id']} 「{DEMO_AUCTION_TITLE}」: lots "
+            + ", ".join(str(lot["id"]) for lot in lots)
+            + f"; live view GET /api/v1/auctions/{auction['id']}, feed GET /api/v1/lots/{first['id']}/events"]

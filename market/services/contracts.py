@@ -10,7 +10,6 @@ import io
 import re
 from datetime import date, datetime
 
-from market.domain import taxonomy
 from market.domain.accounts import Organisation
 from market.domain.contracts import (AMENDABLE, Contract, ContractImportRun, clean_province,
                                      registering_market)

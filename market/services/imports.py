@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 from sqlalchemy import exists, func, insert, select
+from sqlalchemy.orm import selectinload
 
 from market.adapters import orm
 from market.adapters.feeds import HEAD_BYTES, adapter_for
@@ -382,35 +383,40 @@ class _AchievementImporter(_Importer):
         keys_wanted = {k for r in records if r.external_id not in listings for k in _match_keys(r)}
         matched = _lookup_match_keys(session, keys_wanted)
         wanted_ids = {li.achievement_id for li in listings.values()} | set(matched.values())
-        achievements = {a.id: a for a in session.scalars(select(Achievement).where(
-            orm.achievements.c.id.in_(wanted_ids)))} if wanted_ids else {}
+        # history comes along in one query: appending to it must not lazy-load (and autoflush) per row
+        achievements = {a.id: a for a in session.scalars(select(Achievement).options(
+            selectinload(Achievement.history)).where(orm.achievements.c.id.in_(wanted_ids)))} if wanted_ids else {}
         self.orgs.ensure(self.uow, ((r.holder_name, r.province, r.city) for r in records
                                     if r.external_id not in listings), self.now)
         new_keys: dict[str, Achievement] = {}
         errors: list[RowError] = []
-        for record in records:
-            try:
-                listing = listings.get(record.external_id)
-                if listing is not None:
-                    self.run.count(self._update(achievements[listing.achievement_id], listing, record))
-                    continue
-                achievement = self._find(record, matched, achievements, new_keys)
-                if achievement is None:
-                    achievement = self._create(record)
-                    outcome = "withdrawn" if record.withdrawn else "created"
-                else:
-                    outcome = self._add_listing(achievement, record)
-                for key in _match_keys(record):
-                    if key not in matched:
-                        new_keys.setdefault(key, achievement)
-                self.run.count(outcome)
-            except DomainError as exc:
-                errors.extend(self.rejected_by_domain(record, exc))
+        with session.no_autoflush:  # one flush per batch keeps the inserts batched
+            for record in records:
+                self._upsert_one(record, listings, achievements, matched, new_keys, errors)
         self.uow.flush()
         if new_keys:
             session.execute(insert(achievement_match_keys),
                             [{"key": k, "achievement_id": a.id} for k, a in new_keys.items()])
         return errors
+
+    def _upsert_one(self, record, listings, achievements, matched, new_keys, errors) -> None:
+        try:
+            listing = listings.get(record.external_id)
+            if listing is not None:
+                self.run.count(self._update(achievements[listing.achievement_id], listing, record))
+                return
+            achievement = self._find(record, matched, achievements, new_keys)
+            if achievement is None:
+                achievement = self._create(record)
+                outcome = "withdrawn" if record.withdrawn else "created"
+            else:
+                outcome = self._add_listing(achievement, record)
+            for key in _match_keys(record):
+                if key not in matched:
+                    new_keys.setdefault(key, achievement)
+            self.run.count(outcome)
+        except DomainError as exc:
+            errors.extend(self.rejected_by_domain(record, exc))
 
     @staticmethod
     def _find(record, matched, achievements, new_keys) -> Achievement | None:

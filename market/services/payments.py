@@ -157,15 +157,15 @@ def _record(uow_factory, cmd: OutboxCommand, token: str, now: datetime, *, resul
                            result_amount_fen=result.amount_fen):
                 repo.add_history(deposit_id=cmd.deposit_id, kind=result.status, source="outbox", now=now,
                                  reference=cmd.reference, amount_fen=result.amount_fen,
-                                 detail={"reason": cmd.reason, "attempt": cmd.attempts + 1})
+                                 detail={"reason": cmd.reason, "attempt": cmd.attempts})
         else:
             status = "pending" if retry else "failed"
             if repo.finish(cmd.id, token, status=status, now=now, error=(error or "")[:500],
-                           retry_at=now + backoff(cmd.attempts + 1)):
+                           retry_at=now + backoff(cmd.attempts)):
                 repo.add_history(deposit_id=cmd.deposit_id, kind=f"{cmd.action}_error", source="outbox",
                                  now=now, reference=cmd.reference,
                                  detail={"error": (error or "")[:200], "will_retry": retry,
-                                         "attempt": cmd.attempts + 1})
+                                         "attempt": cmd.attempts})
         uow.commit()
 
 
@@ -248,9 +248,7 @@ def _apply_effect(uow, repo: PaymentRepository, deposit, event: WebhookEvent, ou
     elif outcome == "release":
         deposit.release(now)          # the mapper hook enqueues a (harmless) cancel
     elif outcome == "late_release":
-        enqueue_transition(repo, deposit_id=deposit.id, gateway=deposit.gateway,
-                           reference=deposit.reference, old="held", new="released",
-                           amount_fen=deposit.amount_fen, now=now)
+        _ensure_release(repo, deposit, now)
     elif outcome == "settle":
         action = _SETTLES[event.state]
         for cmd in repo.commands_for(deposit.id):
@@ -264,6 +262,20 @@ def _apply_effect(uow, repo: PaymentRepository, deposit, event: WebhookEvent, ou
                      amount_fen=_event_amount(event),
                      detail={"event": event.id, "type": event.type, "effect": outcome,
                              "from": before, **event.detail})
+
+
+def _ensure_release(repo: PaymentRepository, deposit, now: datetime) -> None:
+    """A released deposit whose money is authorised after all: cancel it, unless a release
+    command already exists (done or not, it cancels that same intent)."""
+    if any(c.action == "release" for c in repo.commands_for(deposit.id)):
+        return
+    cmd = Command("release", "late_release", None)
+    if repo.enqueue(deposit_id=deposit.id, action=cmd.action, reason=cmd.reason, gateway=deposit.gateway,
+                    reference=deposit.reference, amount_fen=None, idempotency_key=cmd.key(deposit.id),
+                    now=now):
+        repo.add_history(deposit_id=deposit.id, kind="release_requested", source="outbox", now=now,
+                         deposit_status=deposit.status, reference=deposit.reference,
+                         detail={"reason": cmd.reason})
 
 
 def _event_amount(event: WebhookEvent) -> int | None:
@@ -384,6 +396,39 @@ def deposit_payment_history(uow, *, actor_id: int, deposit_id: int) -> dict:
         return view
 
 
+def start_deposit_payment(uow_factory, gateway: PaymentGateway, *, actor_id: int, deposit_id: int,
+                          now: datetime) -> dict:
+    """What the bidder's browser needs to pay a pending deposit: the intent's client secret.
+    Creates the intent when the deposit has none yet (registration could not reach Stripe),
+    outside any transaction and under the deposit's own idempotency key."""
+    with uow_factory() as uow:
+        deposit = deposits.get(uow, deposit_id)
+        user, _, market, lot_id = _viewer(uow, actor_id, deposit)
+        if user.organisation_id != deposit.bidder_id:
+            raise Forbidden("只有竞买人本人可以支付保证金 (only the bidder pays its deposit)")
+        if deposit.gateway != gateway.name or not hasattr(gateway, "resume_hold"):
+            raise Conflict("该保证金不通过在线支付 (deposit is not paid online)")
+        if deposit.status != "pending":
+            raise Conflict(f"保证金状态为 {deposit.status} (deposit is {deposit.status})")
+        reference, amount, bidder_id = deposit.reference, deposit.amount_fen, deposit.bidder_id
+    if reference:
+        hold = gateway.resume_hold(reference)
+    else:
+        hold = gateway.create_hold(deposit_id=deposit_id, amount_fen=amount,
+                                   metadata={"lot_id": lot_id, "bidder_id": bidder_id},
+                                   idempotency_key=f"deposit-{deposit_id}-hold")
+        with uow_factory() as uow:
+            deposit = deposits.get(uow, deposit_id, lock=True)
+            if deposit.reference is None:
+                deposit.reference = hold.reference
+                PaymentRepository(uow.session).add_history(
+                    deposit_id=deposit_id, kind="hold_created", source="registration",
+                    now=now, deposit_status=deposit.status, reference=hold.reference, amount_fen=amount)
+                uow.commit()
+    return {"deposit_id": deposit_id, "reference": hold.reference, "client_secret": hold.client_secret,
+            "status": hold.status, "amount_fen": amount, "currency": "cny"}
+
+
 def refund_deposit(uow, *, actor_id: int, deposit_id: int, reason: str, now: datetime) -> dict:
     """An operator gives back a captured deposit (e.g. the sale was annulled): the domain says
     refunded, the outbox returns the money."""
@@ -456,8 +501,7 @@ def reconcile_deposit(uow_factory, gateway: PaymentGateway, *, actor_id: int, de
         elif action == "release":
             deposit.release(now)
         elif action == "late_release":
-            enqueue_transition(repo, deposit_id=deposit.id, gateway=deposit.gateway, reference=reference,
-                               old="held", new="released", amount_fen=deposit.amount_fen, now=now)
+            _ensure_release(repo, deposit, now)
         elif action == "settle":
             for cmd in commands:
                 if cmd.status != "done" and _provider_state_of(cmd) == remote.status:
@@ -509,19 +553,3 @@ def _reconcile_action(status: str, remote: str, commands: list[OutboxCommand]) -
     if status == "released" and remote in ("held", "pending"):
         return "late_release"
     return "mismatch"
-
-
-# ---------------------------------------------------------------------------- scheduler job
-
-def outbox_job() -> None:
-    """The scheduler's job (`market.services.payments:outbox_job`): run the due commands with
-    the app's gateway. Built lazily, so the scheduler process owns one app."""
-    from market.api.deps import services
-    from flask import current_app
-    svc = services()
-    gateway = svc.payment_gateway
-    if gateway is None:
-        return
-    run = process_payment_outbox(svc.uow_factory, gateway, svc.clock.now())
-    if run.done or run.retried or run.failed:
-        current_app.logger.info("payment outbox: %s", run)

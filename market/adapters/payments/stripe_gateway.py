@@ -14,6 +14,7 @@ error message.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import stripe
@@ -30,6 +31,28 @@ log = logging.getLogger(__name__)
 #: Refunds we create carry this metadata key, so they can be told apart from the
 #: release of an uncaptured remainder (which some servers record as a refund).
 REFUND_MARK = "market_refund_key"
+
+_SECRETS = re.compile(r"(pi_[A-Za-z0-9]+_secret_|seti_[A-Za-z0-9]+_secret_)[A-Za-z0-9]+"
+                      r"|\b(sk|rk)_(test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9_]+")
+
+
+class RedactSecrets(logging.Filter):
+    """The stripe library logs whole response bodies at DEBUG, client secrets included:
+    redact client secrets and keys from its records before any handler sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRETS.sub(lambda m: (m.group(1) or "") + "[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def _install_redaction() -> None:
+    logger = logging.getLogger("stripe")
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
+
 
 _PENDING = {"requires_payment_method", "requires_confirmation", "requires_action", "processing"}
 
@@ -70,6 +93,7 @@ class StripeGateway:
     def __init__(self, secret_key: str, *, api_base: str | None = None, timeout: float = 20.0,
                  max_network_retries: int = 1, payment_method_types: tuple[str, ...] = ("card",),
                  client: stripe.StripeClient | None = None):
+        _install_redaction()
         if client is None:
             if not secret_key:
                 raise ValueError("StripeGateway needs a secret key (STRIPE_SECRET_KEY)")
@@ -107,6 +131,15 @@ class StripeGateway:
         return PaymentHold(reference=state.reference, client_secret=getattr(pi, "client_secret", None),
                            status="held" if state.status == "held" else
                            "failed" if state.status in ("failed", "released") else "pending")
+
+    def resume_hold(self, reference: str) -> PaymentHold:
+        """The client secret of an existing intent, for a bidder who reloads the payment page
+        (not on the port: only providers paid from the browser have one)."""
+        pi = self._call("retrieve", lambda: self._pi.retrieve(reference))
+        status = intent_state(pi).status
+        return PaymentHold(reference=reference, client_secret=getattr(pi, "client_secret", None),
+                           status="held" if status == "held" else
+                           "failed" if status in ("failed", "released") else "pending")
 
     def capture(self, *, reference: str, amount_fen: int, idempotency_key: str) -> PaymentResult:
         """Capture `amount_fen` (≤ the hold) once; a repeated call reports the first capture."""
@@ -264,3 +297,20 @@ def _inline_refunds(charge: dict) -> list[dict]:
     if isinstance(refunds, dict):
         return list(refunds.get("data") or [])
     return []
+
+
+def build_payment_gateway(config) -> "StripeGateway | object":
+    """The gateway `create_app` installs: Stripe when `STRIPE_SECRET_KEY` is set (in the app's
+    config or the environment), else the manual bank-transfer gateway. `STRIPE_API_BASE`
+    points the library at a Stripe-compatible server (localstripe) instead of api.stripe.com."""
+    import os
+
+    def setting(name):
+        return (config.get(name) if config is not None else None) or os.environ.get(name)
+
+    key = setting("STRIPE_SECRET_KEY")
+    if not key:
+        from market.adapters.payments.manual import ManualGateway
+        return ManualGateway()
+    timeout = float(setting("STRIPE_TIMEOUT_SECONDS") or 20)
+    return StripeGateway(key, api_base=setting("STRIPE_API_BASE"), timeout=timeout)

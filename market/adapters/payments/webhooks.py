@@ -56,12 +56,16 @@ def verify_and_parse(payload: bytes | str, sig_header: str | None, secret: str |
     if not secret:
         raise InvalidWebhook("webhook secret not configured")
     try:
-        stripe.WebhookSignature.verify_header(payload, sig_header, secret, tolerance)
+        text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidWebhook("body is not UTF-8") from None
+    try:
+        stripe.WebhookSignature.verify_header(text, sig_header, secret, tolerance)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook(_first_sentence(str(exc))) from None
     try:
-        data = json.loads(payload if isinstance(payload, str) else payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = json.loads(text)
+    except json.JSONDecodeError:
         raise InvalidWebhook("body is not JSON") from None
     return parse_event(data)
 

@@ -41,7 +41,8 @@ class SearchDocument:
     province: str | None = None
     ip_type: str | None = None
     modes: list[str] = dataclasses.field(default_factory=list)
-    price_fen: int | None = None
+    price_fen: int | None = None  # asking price; a demand's budget ceiling
+    price_low_fen: int | None = None  # same as price_fen; a demand's budget floor
     status: str = ""
     public: bool = True
     published_at: datetime | None = None
@@ -60,6 +61,13 @@ class SearchDocument:
 
 def doc_id(doc_type: str, entity_id: int) -> str:
     return f"{doc_type}:{entity_id}"
+
+
+def combined_text(doc: SearchDocument) -> str:
+    """Title line, keywords line, then holder/company and abstract: the one text field
+    adapters score on (the first two lines weigh more)."""
+    one_line = [(t or "").replace("\n", " ") for t in (doc.title, doc.text_of("keywords"))]
+    return "\n".join(one_line + [(doc.org or "").replace("\n", " "), doc.body or ""])
 
 
 def split_doc_id(value: str) -> tuple[str, int]:
@@ -308,6 +316,6 @@ def matches_filters(doc: SearchDocument, q: SearchQuery) -> bool:
         return False
     if q.price_min is not None and (doc.price_fen is None or doc.price_fen < q.price_min):
         return False
-    if q.price_max is not None and (doc.price_fen is None or doc.price_fen > q.price_max):
+    if q.price_max is not None and (doc.price_low_fen is None or doc.price_low_fen > q.price_max):
         return False
     return True

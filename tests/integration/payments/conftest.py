@@ -9,7 +9,7 @@ import stripe
 
 from market.adapters.payments.stripe_gateway import StripeGateway
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))   # works in every pytest import mode
+sys.path.append(str(Path(__file__).resolve().parent))   # after tests/ on the path: `conftest` stays the root one
 from localstripe_proc import LocalStripe  # noqa: E402
 from stripe_faults import FaultProxy  # noqa: E402
 
@@ -72,3 +72,21 @@ def browser(localstripe):
 
     pay.client = client
     return pay
+
+
+@pytest.fixture
+def pay_world(sqlite_url):
+    from payments_world import build_world
+    w = build_world(sqlite_url)
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def pay_world_any(request, tmp_path):
+    """The world on SQLite and on PostgreSQL (the foundation's fixtures make the databases)."""
+    from payments_world import build_world
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    w = build_world(url)
+    yield w
+    w.engine.dispose()

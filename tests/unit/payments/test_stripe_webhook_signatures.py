@@ -75,3 +75,24 @@ def test_error_message_does_not_echo_the_secret():
     with pytest.raises(InvalidWebhook) as info:
         verify_and_parse(payload + " ", sign(payload, SECRET), SECRET)
     assert SECRET not in str(info.value)
+
+
+def test_stripe_log_records_have_client_secrets_and_keys_redacted():
+    import logging
+    from market.adapters.payments.stripe_gateway import RedactSecrets
+    record = logging.LogRecord("stripe", logging.DEBUG, __file__, 1, "body=%s key=%s", (
+        '{"client_secret": "pi_3Q0abc_secret_XyZ123"}', "sk_test_abcDEF123"), None)
+    RedactSecrets().filter(record)
+    text = record.getMessage()
+    assert "XyZ123" not in text and "sk_test_abcDEF123" not in text
+    assert "pi_3Q0abc_secret_[redacted]" in text
+
+
+def test_body_that_is_not_utf8_is_rejected_not_a_server_error():
+    with pytest.raises(InvalidWebhook):
+        verify_and_parse(b"\xff\xfe{}", "t=1,v1=00", SECRET)
+
+
+def test_signed_body_that_is_not_json_is_rejected():
+    with pytest.raises(InvalidWebhook):
+        verify_and_parse("not json", sign("not json", SECRET), SECRET)

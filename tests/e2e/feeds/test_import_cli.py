@@ -1,0 +1,36 @@
+"""`flask market import` and `flask market import-demo`."""
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
+
+
+def test_cli_import_prints_a_summary_and_the_rejected_rows(app):
+    result = app.test_cli_runner().invoke(args=["market", "import", "--market", "JS",
+                                                str(FIXTURES / "js_achievements.csv")])
+    assert result.exit_code == 0, result.output
+    assert "rows_read" in result.output and "JS-T-003" in result.output and "挂牌日期" in result.output
+
+
+def test_cli_import_of_an_unreadable_file_fails_with_the_reason(app):
+    result = app.test_cli_runner().invoke(args=["market", "import", "--market", "AH",
+                                                str(FIXTURES / "js_achievements.csv")])
+    assert result.exit_code == 1 and "GB18030" in result.output
+
+
+def test_cli_import_as_an_operator_of_another_market_is_refused(app, cast):
+    result = app.test_cli_runner().invoke(args=["market", "import", "--market", "SH", "--as", "op_js@example.cn",
+                                                str(FIXTURES / "sh_achievements.jsonl")])
+    assert result.exit_code == 1 and "运营人员" in result.output
+
+
+def test_demo_feeds_import_and_reimport_changes_nothing(app, tmp_path):
+    runner = app.test_cli_runner()
+    tmp_path = tmp_path / "demo"
+    first = runner.invoke(args=["market", "import-demo", "--per-market", "12", "--dir", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ah_demo_achievements.csv", "js_demo_achievements.csv",
+                                                         "sh_demo_achievements.jsonl", "zj_demo_achievements.json"]
+    from market.services.demo_feed import import_demo_feeds
+    services = app.extensions["market"]
+    reports = import_demo_feeds(services.uow_factory, services.clock.now(), tmp_path, per_market=12)
+    assert all(r["counts"]["created"] == r["counts"]["updated"] == 0 for r in reports)

@@ -1,0 +1,98 @@
+"""POST/GET /api/v1/markets/{code}/imports over HTTP."""
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
+
+
+def upload(client, market, name, headers, data: bytes | None = None, query=""):
+    body = (FIXTURES / name).read_bytes() if data is None else data
+    from io import BytesIO
+    return client.post(f"/api/v1/markets/{market}/imports{query}", headers=headers,
+                       data={"file": (BytesIO(body), name)}, content_type="multipart/form-data")
+
+
+def test_operator_uploads_a_feed_and_gets_the_run_report(client, cast):
+    response = upload(client, "SH", "sh_achievements.jsonl", cast["op_sh"])
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert report["counts"] == {"rows_read": 7, "created": 5, "updated": 0, "unchanged": 0, "withdrawn": 0,
+                                "rejected": 2}
+    assert report["actor_id"] == cast.ids["op_sh"] and report["filename"] == "sh_achievements.jsonl"
+    assert report["started_at"].endswith("+08:00")
+    assert {e["field"] for e in report["errors"]} == {"title", "patentNo"}
+
+
+def test_imported_achievements_are_public_with_their_markets(client, cast):
+    upload(client, "SH", "sh_achievements.jsonl", cast["op_sh"])
+    upload(client, "JS", "js_achievements.csv", cast["op_js"])
+    page = client.get("/api/v1/achievements?per_page=100").get_json()
+    shared = [a for a in page["items"] if a["patent_numbers"] == ["202310000001.5"]]
+    assert len(shared) == 1 and shared[0]["markets"] == ["JS", "SH"]
+
+
+def test_runs_are_listed_and_one_run_shows_its_row_errors(client, cast):
+    run_id = upload(client, "JS", "js_achievements.csv", cast["op_js"]).get_json()["id"]
+    listed = client.get("/api/v1/markets/JS/imports", headers=cast["op_js"]).get_json()
+    assert [r["id"] for r in listed["items"]] == [run_id] and "errors" not in listed["items"][0]
+    run = client.get(f"/api/v1/markets/JS/imports/{run_id}", headers=cast["op_js"]).get_json()
+    assert sorted(e["external_id"] for e in run["errors"]) == ["JS-T-003", "JS-T-004", "JS-T-005"]
+    limited = client.get(f"/api/v1/markets/JS/imports/{run_id}?error_limit=1", headers=cast["op_js"]).get_json()
+    assert len(limited["errors"]) == 1
+
+
+def test_admin_may_import_for_any_market(client, cast):
+    assert upload(client, "AH", "ah_achievements.csv", cast["admin"]).status_code == 201
+
+
+@pytest.mark.parametrize("who, status", [(None, 401), ("uni_member", 403), ("op_js", 403)])
+def test_only_the_markets_operators_and_admin_may_import(client, cast, who, status):
+    headers = cast[who] if who else {}
+    assert upload(client, "SH", "sh_achievements.jsonl", headers).status_code == status
+    assert client.get("/api/v1/markets/SH/imports", headers=headers).status_code == status
+
+
+def test_unreadable_upload_is_refused_with_a_clear_error_and_no_run(client, cast):
+    response = upload(client, "JS", "ah_achievements.csv", cast["op_js"])
+    assert response.status_code == 422
+    assert "GB18030" in response.get_json()["message"]
+    assert client.get("/api/v1/markets/JS/imports", headers=cast["op_js"]).get_json()["total"] == 0
+
+
+def test_upload_of_the_wrong_kind_is_refused_when_a_kind_is_asked(client, cast):
+    response = upload(client, "JS", "js_demands.csv", cast["op_js"], query="?kind=achievements")
+    assert response.status_code == 422
+
+
+def test_upload_without_a_file_is_a_validation_error(client, cast):
+    response = client.post("/api/v1/markets/SH/imports", headers=cast["op_sh"], data={},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+
+
+def test_unknown_market_and_unknown_run(client, cast):
+    assert upload(client, "XX", "sh_achievements.jsonl", cast["admin"]).status_code == 422
+    run_id = upload(client, "SH", "sh_achievements.jsonl", cast["op_sh"]).get_json()["id"]
+    assert client.get(f"/api/v1/markets/JS/imports/{run_id}", headers=cast["admin"]).status_code == 404
+
+
+def test_demand_feed_upload_opens_demands(client, cast):
+    report = upload(client, "AH", "ah_demands.csv", cast["admin"]).get_json()
+    assert report["kind"] == "demands" and report["counts"]["created"] == 1
+    page = client.get("/api/v1/demands?market=AH").get_json()
+    assert [d["external_id"] for d in page["items"]] == ["AH-D-T01"]
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_all_four_shared_feeds_import_through_the_api(client, cast, shared_data_dir):
+    feeds = shared_data_dir / "feeds"
+    if not feeds.is_dir():
+        pytest.skip("../shared/data/feeds is absent")
+    for market, name in (("SH", "sh_achievements.jsonl"), ("JS", "js_achievements.csv"),
+                         ("ZJ", "zj_achievements.json"), ("AH", "ah_achievements.csv")):
+        response = upload(client, market, name, cast["admin"], data=(feeds / name).read_bytes())
+        assert response.status_code == 201
+        report = response.get_json()
+        assert report["reconciles"] and report["counts"]["rejected"] == len({e["row"] for e in report["errors"]})
