@@ -1,6 +1,6 @@
 """Bidding benchmark: one hot lot, N concurrent bidders through HTTP, gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/bid_bench.py [--bidders 16] [--seconds 20] [--workers 4] [--threads 4]
+    .venv/bin/python bench/bid_bench.py [--bidders 16] [--seconds 20] [--workers 3] [--threads 1]
 
 Prints:
 - accepted bids/s through HTTP (and all answered bids/s), p50/p99 latency of a bid request;
@@ -254,8 +254,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bidders", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=4, help="gthread threads per gunicorn worker")
+    p.add_argument("--workers", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1,
+                   help="gthread threads per gunicorn worker (few in flight keeps bids in arrival order)")
     p.add_argument("--raw-threads", type=int, default=16)
     p.add_argument("--close-lots", type=int, default=20)
     p.add_argument("--keep", action="store_true", help="keep the database")

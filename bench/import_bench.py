@@ -42,7 +42,7 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def _child(url: str, search_dir: str, market: str, path: str, queue) -> None:
+def _child(url: str, search_dir: str, search: bool, market: str, path: str, queue) -> None:
     from datetime import datetime, timezone
 
     from market import create_app
@@ -51,6 +51,10 @@ def _child(url: str, search_dir: str, market: str, path: str, queue) -> None:
     backend = "whoosh" if url.startswith("sqlite") else "postgres"  # each database's production choice
     app = create_app("testing", DATABASE_URL=url, SEARCH_BACKEND=backend, SEARCH_INDEX_DIR=search_dir)
     services = app.extensions["market"]
+    if not search:  # measure the import alone: unhook the search indexer (issue 4)
+        indexer = services.extra["search_indexer"]
+        services.extra["before_commit"].remove(indexer.record)
+        services.extra["after_commit"].remove(indexer.after_commit)
     before = rss_mb()
     start = time.perf_counter()
     report = import_feed(services.uow_factory(), market, path, Path(path).name, None, datetime.now(timezone.utc))
@@ -59,11 +63,12 @@ def _child(url: str, search_dir: str, market: str, path: str, queue) -> None:
     queue.put({"counts": report["counts"], "seconds": seconds, "peak_mb": peak, "import_mb": peak - before})
 
 
-def run_case(url: str, search_dir: Path, market: str, path: Path) -> dict:
-    """One import in a fresh process (search indexing included: a Whoosh index in ``search_dir``)."""
+def run_case(url: str, search_dir: Path, search: bool, market: str, path: Path) -> dict:
+    """One import in a fresh process; with ``search`` the search index follows each
+    batch (Whoosh in ``search_dir`` on SQLite, the PostgreSQL backend on PostgreSQL)."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(url, str(search_dir), market, str(path), queue))
+    proc = ctx.Process(target=_child, args=(url, str(search_dir), search, market, str(path), queue))
     proc.start()
     result = queue.get()
     proc.join()
@@ -142,7 +147,7 @@ def synthesise(rows: int, out: Path, seed: int = 7) -> Path:
 def print_row(db: str, label: str, result: dict) -> None:
     c = result["counts"]
     rate = c["rows_read"] / result["seconds"] if result["seconds"] else 0
-    print(f"{db:9} {label:34} {c['rows_read']:>7} {c['created']:>7} {c['unchanged']:>7} {c['rejected']:>6} "
+    print(f"{db:16} {label:30} {c['rows_read']:>7} {c['created']:>7} {c['unchanged']:>7} {c['rejected']:>6} "
           f"{result['seconds']:>8.1f} {rate:>8.0f} {result['peak_mb']:>8.0f} {result['import_mb']:>8.0f}", flush=True)
 
 
@@ -150,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--search", default="off,on", help="off: import alone; on: search indexing included")
     args = parser.parse_args()
     if not FEEDS.is_dir():
         sys.exit(f"{FEEDS} is absent: nothing to benchmark")
@@ -157,22 +163,31 @@ def main() -> None:
         workdir = Path(tmp)
         synthetic = synthesise(args.rows, workdir / "synthetic_sh.jsonl")
         print(f"synthetic feed: {args.rows:,} rows, {synthetic.stat().st_size / 1e6:.0f} MB")
-        print(f"{'db':9} {'feed':34} {'rows':>7} {'created':>7} {'same':>7} {'rej':>6} {'seconds':>8} "
+        print(f"{'db':16} {'feed':30} {'rows':>7} {'created':>7} {'same':>7} {'rej':>6} {'seconds':>8} "
               f"{'rows/s':>8} {'peak MB':>8} {'import MB':>8}")
         for db in args.db.split(","):
-            drop = None
-            url = prepare_sqlite(workdir) if db == "sqlite" else None
-            if db == "postgres":
-                url, drop = prepare_postgres()
-            try:
-                search_dir = workdir / f"search_{db}"
-                for label in ("", " (again)"):
-                    for market, name in SHARED:
-                        print_row(db, name + label, run_case(url, search_dir, market, FEEDS / name))
-                print_row(db, f"synthetic {args.rows:,} rows", run_case(url, search_dir, "SH", synthetic))
-            finally:
-                if drop:
-                    drop()
+            for search in args.search.split(","):
+                bench_database(db, search == "on", workdir, synthetic, args.rows)
+
+
+def bench_database(db: str, search: bool, workdir: Path, synthetic: Path, rows: int) -> None:
+    """A fresh database: the four shared feeds, the same again, then the synthetic feed."""
+    label_db = f"{db}{'+search' if search else ''}"
+    drop = None
+    if db == "sqlite":
+        (workdir / "bench.sqlite").unlink(missing_ok=True)
+        url = prepare_sqlite(workdir)
+    else:
+        url, drop = prepare_postgres()
+    search_dir = workdir / f"search_{label_db}"
+    try:
+        for label in ("", " (again)"):
+            for market, name in SHARED:
+                print_row(label_db, name + label, run_case(url, search_dir, search, market, FEEDS / name))
+        print_row(label_db, f"synthetic {rows:,} rows", run_case(url, search_dir, search, "SH", synthetic))
+    finally:
+        if drop:
+            drop()
 
 
 if __name__ == "__main__":

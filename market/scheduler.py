@@ -152,14 +152,9 @@ def build_scheduler(database_url: str, *, background: bool = False, jobstore_url
 
 
 def runtime_from_app(app) -> Runtime:
-    from market.adapters.events import build_event_bus
-    from market.adapters.payments.manual import ManualGateway
-
     s = app.extensions["market"]
-    return Runtime(uow_factory=s.uow_factory, clock=s.clock,
-                   bus=s.events or build_event_bus(app.config),
-                   rules=svc.rules_from_config(app.config),
-                   gateway=s.payment_gateway or ManualGateway())
+    return Runtime(uow_factory=s.uow_factory, clock=s.clock, bus=s.events,
+                   rules=svc.rules_from_config(app.config), gateway=s.payment_gateway)
 
 
 def _start(app, rt: Runtime, seconds: float):

@@ -15,6 +15,14 @@ orm.start_mappers()
 target_metadata = orm.metadata
 
 
+# Tables that live in the database but not in our models (APScheduler's job store).
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
@@ -25,7 +33,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      compare_type=True, render_as_batch=_url().startswith("sqlite"))
+                      compare_type=True, include_name=include_name, render_as_batch=_url().startswith("sqlite"))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -43,6 +51,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
+                      include_name=include_name,
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()

@@ -1,7 +1,7 @@
 """Column types that keep the project's rules on every database."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator

@@ -11,8 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
 
-from market.adapters.events import FakeEventBus, build_event_bus, follow
-from market.adapters.payments.manual import ManualGateway
+from market.adapters.events import FakeEventBus, follow
 from market.domain.auctions import SHANGHAI
 from market.domain.errors import Conflict
 from market.services import auctions as svc
@@ -40,17 +39,11 @@ Fen = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa:
 # ---------------------------------------------------------------------------- adapters
 
 def _bus():
-    """The live-event bus create_app built; built from the config on first use otherwise."""
-    s = services()
-    if s.events is None:
-        s.events = current_app.extensions.setdefault("auction_event_bus",
-                                                     build_event_bus(current_app.config))
-    return s.events
+    return services().events
 
 
 def _gateway():
-    return services().payment_gateway or current_app.extensions.setdefault(
-        "auction_manual_gateway", ManualGateway())
+    return services().payment_gateway
 
 
 def _rules():

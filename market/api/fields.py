@@ -1,7 +1,7 @@
 """Marshmallow fields for the project's conventions."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from marshmallow import fields

@@ -20,6 +20,7 @@ TRANSITIONS = {
     "start_auction": ({"published"}, "in_auction"),
     "return_from_auction": ({"in_auction"}, "published"),
     "mark_sold": ({"in_auction"}, "sold"),
+    "reinstate": ({"sold"}, "published"),     # the winner did not sign: the deposit is forfeited
     "publish_imported": ({"draft", "withdrawn", "pending_review"}, "published"),
 }
 
@@ -172,6 +173,10 @@ class Achievement:
 
     def mark_sold(self, actor_id, now):
         self._go("mark_sold", actor_id, now)
+
+    def reinstate(self, actor_id, now, reason: str | None = None):
+        """A sale that fell through (no signature by the deadline) publishes the achievement again."""
+        self._go("reinstate", actor_id, now, reason=reason)
 
     def record_change(self, actor_id, now, reason: str, detail: dict) -> None:
         """An edit that is not a status change (e.g. a re-imported price) still goes in the history."""

@@ -385,6 +385,7 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
                                               now=now, calendar=rules.calendar,
                                               working_days=rules.signing_working_days)
             repo.add(confirmation)
+            achievement.mark_sold(None, now)
             uow.flush()   # the confirmation exists before the deposits move (payments reads it)
         else:
             achievement.return_from_auction(None, now, reason="流拍 (unsold)")
@@ -413,8 +414,8 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
 # =========================================================================== confirmations
 
 def sign_confirmation(uow, *, actor_id: int, confirmation_id: int, now: datetime) -> dict:
-    """The operator records the winner's signature: the achievement is sold and the deal becomes a
-    technology contract, in the same transaction."""
+    """The operator records the winner's signature: the deal becomes a technology contract in the
+    same transaction (the achievement has been sold since the close)."""
     with uow:
         repo = auctions_repo(uow)
         confirmation = repo.confirmation_for_update(confirmation_id)
@@ -422,7 +423,6 @@ def sign_confirmation(uow, *, actor_id: int, confirmation_id: int, now: datetime
             raise NotFound(f"成交确认书 {confirmation_id} 不存在 (confirmation not found)")
         user = _operator(uow, actor_id, confirmation.market_code)
         confirmation.sign(now, user.id)
-        uow.achievements.get(confirmation.achievement_id).mark_sold(user.id, now)
         contract_id = _record_contract(uow, confirmation, now)
         uow.commit()
         view = confirmation_view(confirmation)
@@ -456,7 +456,7 @@ def forfeit_confirmation(uow, confirmation_id: int, now: datetime) -> dict | Non
         registration = repo.registration(confirmation.lot_id, confirmation.winner_id)
         if registration is not None and registration.deposit.status in ("held", "applied"):
             settle_deposit(uow, registration.deposit, "forfeit", now)
-        uow.achievements.get(confirmation.achievement_id).return_from_auction(
+        uow.achievements.get(confirmation.achievement_id).reinstate(
             None, now, reason="买受人未在期限内签约 (winner did not sign in time)")
         uow.commit()
         return confirmation_view(confirmation)

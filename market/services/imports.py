@@ -35,7 +35,7 @@ from market.domain.achievements import Achievement, AchievementListing
 from market.domain.demands import Demand
 from market.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from market.domain.feeds import (
-    ACHIEVEMENTS, DemandRecord, ImportRowError, ImportRun, ListingRecord, RejectedRow, RowError,
+    ACHIEVEMENTS, DemandRecord, ImportRun, ListingRecord, RejectedRow, RowError,
 )
 
 from .common import load_actor

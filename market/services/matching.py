@@ -61,7 +61,8 @@ def _require_visible(uow, obj, viewer_id: int | None, label: str) -> None:
 
 def _match(index: SearchIndex, source: dict, terms: list, target: str, args: dict, province: str | None) -> dict:
     started = time.perf_counter()
-    page, per_page = int(args.get("page") or 1), int(args.get("per_page") or 20)
+    page = int(args["page"]) if args.get("page") is not None else 1
+    per_page = int(args["per_page"]) if args.get("per_page") is not None else 20
     if not (1 <= per_page <= MAX_PER_PAGE) or page < 1:
         raise BadQuery("分页参数无效", {"per_page": [f"1..{MAX_PER_PAGE}"]})
     prefer_other = bool(args.get("prefer_other_provinces")) and province is not None

@@ -227,8 +227,8 @@ def build_query(args: dict) -> SearchQuery:
     doc_type = args.get("type")
     if doc_type is not None and doc_type not in DOC_TYPES:
         raise BadQuery("类型无效", {"type": [f"one of {', '.join(DOC_TYPES)}"]})
-    per_page = int(args.get("per_page") or 20)
-    page = int(args.get("page") or 1)
+    per_page = int(args["per_page"]) if args.get("per_page") is not None else 20
+    page = int(args["page"]) if args.get("page") is not None else 1
     if not (1 <= per_page <= MAX_PER_PAGE) or not (1 <= page <= 10_000):
         raise BadQuery("分页参数无效", {"per_page": [f"1..{MAX_PER_PAGE}"]})
     lo, hi = args.get("price_min"), args.get("price_max")

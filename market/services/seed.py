@@ -156,7 +156,9 @@ def seed_demo(uow_factory, hasher, now: datetime, *, if_empty: bool = False, lis
                 d.approve(None, d.created_at)
             uow.demands.add(d)
         uow.commit()
-    lines = [f"demo data loaded: {len(ORGS)} organisations, {created} achievements, {listings - created} demands",
-             f"every demo account's password: {DEMO_PASSWORD}"]
+    from market.services.auctions import seed_demo_auction
+    lines = [f"demo data loaded: {len(ORGS)} organisations, {created} achievements, {listings - created} demands"]
+    lines += seed_demo_auction(uow_factory(), now)
+    lines += [f"every demo account's password: {DEMO_PASSWORD}"]
     lines += [f"  {email:<28} {role:<9} {where}" for email, role, where in accounts]
     return lines

@@ -18,7 +18,7 @@ from typing import BinaryIO, Iterable, Iterator
 from market.domain.feeds import ACHIEVEMENTS, DEMANDS, FeedUnreadable, Parsed, RejectedRow, RowError
 
 csv.field_size_limit(16 * 1024 * 1024)
-HEAD_BYTES = 64 * 1024
+HEAD_BYTES = 1024 * 1024  # enough for the header or first record of any feed
 UTF8_BOM = codecs.BOM_UTF8
 
 

@@ -85,6 +85,7 @@ class Token:
     sub: bool = False  # a search-mode sub-word of a longer word
 
 
+@functools.lru_cache(maxsize=300_000)
 def _clean(word: str) -> str:
     """Lower-case Latin, strip edge punctuation ('end.' -> 'end'); '' if nothing word-like remains."""
     w = word.strip().lower()

@@ -9,6 +9,7 @@ marks terms the same way.
 from __future__ import annotations
 
 import abc
+import functools
 import html
 import dataclasses
 from dataclasses import dataclass
@@ -209,6 +210,16 @@ def query_term_set(query: SearchQuery) -> set[str]:
     return out
 
 
+MAX_SNIPPET_SOURCE = 5000  # longer abstracts are explained and highlighted from their start
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[analysis.Token, ...]:
+    """Tokens of a stored text, cached: explanation and snippet share them, and
+    popular listings come back query after query."""
+    return tuple(analysis.tokenize(text[:MAX_SNIPPET_SOURCE]))
+
+
 def explain(doc: SearchDocument, terms: set[str]) -> dict[str, list[str]]:
     """Which query terms occur in which text field of ``doc`` (whole words first)."""
     matched: dict[str, list[str]] = {}
@@ -217,7 +228,7 @@ def explain(doc: SearchDocument, terms: set[str]) -> dict[str, list[str]]:
         if not text or not terms:
             continue
         found: list[str] = []
-        for tok in analysis.tokenize(text):
+        for tok in _tokens(text):
             if tok.text in terms and tok.text not in found:
                 found.append(tok.text)
         found = [t for t in found if not any(t != o and t in o for o in found)]
@@ -256,7 +267,7 @@ def highlight(text: str, terms: set[str], width: int = 120) -> str:
 def _term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Non-overlapping character spans of matched tokens, longest token winning."""
     spans: list[tuple[int, int]] = []
-    for tok in sorted(analysis.tokenize(text), key=lambda t: (t.start, -(t.end - t.start))):
+    for tok in sorted(_tokens(text), key=lambda t: (t.start, -(t.end - t.start))):
         if tok.text not in terms:
             continue
         if spans and tok.start < spans[-1][1]:

@@ -10,7 +10,9 @@ waits for it, so concurrent processes queue instead of failing with LockError.
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,12 +22,12 @@ from whoosh import index as windex
 from whoosh import scoring, sorting, writing
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Term
+from whoosh.query import And, Every, NumericRange, Or, Phrase, Term
 
 from market.adapters.search import analysis
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, combined_text, SearchIndex, SearchQuery, SearchResult,
-    decorate, hit_from_doc, query_term_set,
+    decorate, facet_values, hit_from_doc, query_term_set,
 )
 
 #: Ranking knobs, tuned with bench/search_eval.py. Scoring runs on one combined
@@ -92,14 +94,37 @@ class WordTokenizer(Tokenizer):
             yield t
 
 
+def _patch_whoosh_length_reader() -> None:
+    """Whoosh re-checks on disk (os.path.exists) for a length column on every posting
+    of a field that has none (ID/KEYWORD filter fields): ~60 stat calls per document
+    while indexing. Cache the "no column" answer too."""
+    from whoosh.codec import whoosh3
+    original = whoosh3.W3PerDocReader._cached_reader
+    if getattr(original, "_caches_missing", False):
+        return
+
+    def cached_reader(self, fieldname, column):
+        missing = self.__dict__.setdefault("_missing_columns", set())
+        if fieldname in missing:
+            return None
+        reader = original(self, fieldname, column)
+        if reader is None:
+            missing.add(fieldname)
+        return reader
+
+    cached_reader._caches_missing = True
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+
+
+_patch_whoosh_length_reader()
+
+
 def build_schema() -> Schema:
-    text = WordTokenizer()
     weighted = WordTokenizer(line_boosts=(TITLE_TF, KEYWORDS_TF))
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         version=ID(sortable=True),
         type=ID,
-        title=TEXT(analyzer=text),
         text=TEXT(analyzer=weighted),
         field=ID,
         markets=KEYWORD(commas=True),
@@ -112,12 +137,9 @@ def build_schema() -> Schema:
         price_low=NUMERIC(int, bits=64),
         price_sort=NUMERIC(int, bits=64, sortable=True),
         published=NUMERIC(int, bits=64, sortable=True),
+        facetkey=ID(sortable=True),  # every facet value of the doc, packed (see _facet_key)
         doc=STORED,
     )
-
-
-_FACET_FIELDS = {"type": ("type", False), "market": ("markets", True), "field": ("field", False),
-                 "ip_type": ("ip_type", False), "mode": ("modes", True)}
 
 
 class WhooshSearchIndex(SearchIndex):
@@ -125,6 +147,10 @@ class WhooshSearchIndex(SearchIndex):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.path.mkdir(parents=True, exist_ok=True)
+        self._facet_cache: tuple = ((), [])
+        self._allow_cache: dict = {}
+        self._local = threading.local()
+        self._segment_facets: dict = {}
         if windex.exists_in(str(self.path)):
             self._ix = windex.open_dir(str(self.path))
         else:
@@ -189,34 +215,102 @@ class WhooshSearchIndex(SearchIndex):
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         chunks = query.chunks()
-        q = _with_filters(build_query(chunks, query.term_weights()) if chunks else Every(), query)
+        q = build_query(chunks, query.term_weights()) if chunks else Every()
         kwargs = {}
         if query.sort == "newest" or (query.sort == "relevance" and not chunks):
             kwargs["sortedby"] = sorting.FieldFacet("published", reverse=True)
         elif query.sort == "price":
             kwargs["sortedby"] = [sorting.FieldFacet("price_sort"), sorting.FieldFacet("published", reverse=True)]
+        start = (query.page - 1) * query.per_page
+        s = self._searcher()
+        allow = self._allowed(s, filter_query(query))
+        restrict = (set(s.docs_for_query(Or([Term("id", i) for i in sorted(query.exclude_ids)])))
+                    if query.exclude_ids else None)
+        # Top hits with Whoosh's block-quality skipping, filtered by cached doc sets;
+        # the full match set is then walked once, unscored, for total and facets.
+        results = s.search(q, limit=start + query.per_page, filter=allow, mask=restrict, **kwargs)
+        page = [(hit["doc"], hit.score) for hit in results[start:start + query.per_page]]
         if query.facets:
-            kwargs["groupedby"] = {
-                name: sorting.FieldFacet(fieldname, allow_overlap=overlap)
-                for name, (fieldname, overlap) in _FACET_FIELDS.items()
-            }
-            kwargs["maptype"] = sorting.Count
-        self._ix = self._ix.refresh()
-        with self._ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1)) as s:
-            results = s.search_page(q, query.page, pagelen=query.per_page, optimize=False, **kwargs)
-            total = results.total
-            terms = query_term_set(query)
-            hits: list[SearchHit] = []
-            for hit in results:
-                doc = _doc_from_stored(hit["doc"])
-                score = hit.score if "sortedby" not in kwargs and isinstance(hit.score, (int, float)) else 0.0
-                hits.append(decorate(hit_from_doc(doc, score), doc, terms, query.snippets))
-            facets = {}
-            if query.facets:
-                raw = results.results
-                facets = {name: _counts(raw.groups(name)) for name in FACETS}
+            if chunks or allow is None:
+                docnums = [d for d in s.docs_for_query(q) if allow is None or d in allow]
+            else:
+                docnums = list(allow)
+            if restrict:
+                docnums = [d for d in docnums if d not in restrict]
+            total = len(docnums)
+            facets = self._facet_counts(s, docnums)
+        else:
+            total, facets = len(results), {}
+        terms = query_term_set(query)
+        hits: list[SearchHit] = []
+        for raw, score in page:
+            doc = _doc_from_stored(raw)
+            score = score if "sortedby" not in kwargs and isinstance(score, (int, float)) else 0.0
+            hits.append(decorate(hit_from_doc(doc, score), doc, terms, query.snippets))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(hits, total, facets, round(took, 2), query.page, query.per_page)
+
+    def _searcher(self):
+        """One searcher per thread, reused until the index changes (opening one costs ~10 ms)."""
+        current = getattr(self._local, "searcher", None)
+        if current is not None and self._ix.latest_generation() != current.reader().generation():
+            # not Searcher.refresh(): it reuses segment readers with their old deletion sets
+            current.close()
+            current = None
+        if current is None:
+            current = self._ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+            self._local.searcher = current
+        return current
+
+    def _allowed(self, searcher, fq) -> set[int] | None:
+        """Doc numbers passing the filters, cached per index state (filters repeat a lot)."""
+        if fq is None:
+            return None
+        signature = self._signature(searcher)
+        if self._allow_cache.get("__signature__") != signature:
+            self._allow_cache = {"__signature__": signature}
+        key = repr(fq)
+        allowed = self._allow_cache.get(key)
+        if allowed is None:
+            if len(self._allow_cache) > 256:
+                self._allow_cache = {"__signature__": signature}
+            allowed = self._allow_cache[key] = set(searcher.docs_for_query(fq))
+        return allowed
+
+    @staticmethod
+    def _signature(searcher) -> tuple:
+        return tuple((r.segment().segment_id() if r.segment() else id(r), r.doc_count())
+                     for r, _ in searcher.reader().leaf_readers())
+
+    def _facet_counts(self, searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
+        keys = self._facet_keys(searcher)
+        packed = Counter(keys[d] for d in docnums)
+        out: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        for key, n in packed.items():
+            for name, values in zip(FACETS, key.split("\x1f")):
+                for value in filter(None, values.split(",")):
+                    out[name][value] = out[name].get(value, 0) + n
+        return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in out.items()}
+
+    def _facet_keys(self, searcher) -> list[str]:
+        """docnum -> packed facet values, read once per segment (segments never change)."""
+        leaves = searcher.reader().leaf_readers()
+        signature = tuple(r.segment().segment_id() if r.segment() else id(r) for r, _ in leaves)
+        if self._facet_cache[0] == signature:
+            return self._facet_cache[1]
+        keys: list[str] = []
+        for reader, offset in leaves:
+            seg_id = reader.segment().segment_id() if reader.segment() else None
+            values = self._segment_facets.get(seg_id)
+            if values is None:
+                values = [_s(v) for v in reader.column_reader("facetkey")] if reader.doc_count_all() else []
+                if seg_id is not None:
+                    self._segment_facets[seg_id] = values
+            del keys[offset:]
+            keys.extend(values)
+        self._segment_facets = {k: v for k, v in self._segment_facets.items() if k in signature}
+        self._facet_cache = (signature, keys)
+        return keys
 
 
 class _WhooshBatch:
@@ -252,39 +346,31 @@ def build_query(chunks: list[analysis.QueryChunk], weights: dict[str, float]):
     return And([query] + required) if required else query
 
 
-def _filters(q: SearchQuery) -> list:
-    """Filter clauses with zero weight. They are intersected with the scored query
-    (skip-to on posting lists) instead of passed as ``filter=``, which makes Whoosh
-    materialise the whole filtered doc set on every search."""
+def filter_query(q: SearchQuery):
+    """The listing filters as one unscored query (None when nothing is filtered)."""
     parts = []
     if q.public_only:
-        parts.append(Term("public", True, boost=0.0))
+        parts.append(Term("public", True))
     for name, value in (("type", q.doc_type), ("markets", q.market), ("field", q.field),
                         ("ip_type", q.ip_type), ("modes", q.mode), ("province", q.province)):
         if value:
-            parts.append(Term(name, value, boost=0.0))
+            parts.append(Term(name, value))
     if q.price_min is not None:
-        parts.append(NumericRange("price", q.price_min, None, boost=1e-9))
+        parts.append(NumericRange("price", q.price_min, None))
     if q.price_max is not None:
-        parts.append(NumericRange("price_low", None, q.price_max, boost=1e-9))
-    return parts
-
-
-def _with_filters(query, q: SearchQuery):
-    parts = _filters(q)
-    combined = And([query] + parts) if parts else query
-    if q.exclude_ids:
-        combined = AndNot(combined, Or([Term("id", i) for i in q.exclude_ids]))
-    return combined
+        parts.append(NumericRange("price_low", None, q.price_max))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(parts)
 
 
 def _fields(doc: SearchDocument) -> dict:
     fields = {
         "id": doc.doc_id, "version": doc.version or "-", "type": doc.doc_type,
-        "title": doc.title or "", "text": combined_text(doc), "markets": ",".join(doc.markets), "modes": ",".join(doc.modes),
+        "text": combined_text(doc), "markets": ",".join(doc.markets), "modes": ",".join(doc.modes),
         "status": doc.status or "", "public": bool(doc.public),
         "price_sort": doc.price_fen if doc.price_fen is not None else NO_PRICE,
-        "published": _epoch(doc.published_at), "doc": _stored(doc),
+        "published": _epoch(doc.published_at), "doc": _stored(doc), "facetkey": _facet_key(doc),
     }
     for name in ("field", "province", "ip_type"):
         if getattr(doc, name):
@@ -294,6 +380,11 @@ def _fields(doc: SearchDocument) -> dict:
     if doc.price_low_fen is not None:
         fields["price_low"] = doc.price_low_fen
     return fields
+
+
+def _facet_key(doc: SearchDocument) -> str:
+    values = facet_values(doc)
+    return "\x1f".join(",".join(v.replace(",", " ") for v in values[name]) for name in FACETS)
 
 
 def _stored(doc: SearchDocument) -> str:
@@ -316,10 +407,6 @@ def _epoch(value: datetime | None) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return int(value.timestamp())
-
-
-def _counts(groups: dict) -> dict[str, int]:
-    return {_s(k): int(v) for k, v in sorted(groups.items(), key=lambda kv: (-kv[1], _s(kv[0]))) if k not in (None, "", b"")}
 
 
 def _s(value) -> str:

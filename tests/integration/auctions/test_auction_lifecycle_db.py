@@ -89,7 +89,18 @@ def test_unsold_lot_returns_the_achievement_and_releases_every_deposit(world):
         assert {r.deposit.status for r in regs} == {"released"}
 
 
-def test_signing_marks_the_achievement_sold(live):
+def test_a_sale_marks_the_achievement_sold_at_close(live):
+    w = live
+    clock = FrozenClock(T0 + timedelta(minutes=2))
+    bid(w, 0, START, clock)
+    clock.set(T0 + timedelta(hours=1))
+    svc.close_lot(w.uow(), w.lot_id, clock)
+    with w.uow() as uow:
+        achievement = uow.achievements.get(w.achievement_ids[0])
+        assert achievement.status == "sold" and not achievement.is_public
+
+
+def test_signing_keeps_the_achievement_sold(live):
     w = live
     clock = FrozenClock(T0 + timedelta(minutes=2))
     bid(w, 0, START, clock)

@@ -1,6 +1,5 @@
 """Importing the project's fixture feeds into a real database (SQLite and PostgreSQL)."""
 import io
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +7,6 @@ from sqlalchemy import func, select
 from market.adapters import orm
 from market.adapters.orm_imports import import_row_errors, import_runs
 from market.domain.achievements import Achievement, AchievementListing
-from market.domain.demands import Demand
 from market.domain.errors import Forbidden
 from market.domain.feeds import FeedUnreadable
 from market.services.imports import get_run, import_feed, list_runs
@@ -211,13 +209,12 @@ def test_reimporting_the_same_file_changes_nothing(run_import, uow_factory):
     assert after == before
 
 
-def test_unreadable_file_is_refused_and_nothing_is_written(run_import, uow_factory, feed_path):
+def test_unreadable_file_is_refused_and_nothing_is_written(run_import, uow_factory, feed_path, clock):
     with pytest.raises(FeedUnreadable, match="GB18030"):
         run_import("JS", feed_path("ah_achievements.csv"))
-    truncated = feed_path("zj_achievements.json").read_bytes()[:900]
+    truncated = feed_path("zj_achievements.json").read_bytes()[:900]  # row 1 parses, then the JSON breaks
     with pytest.raises(FeedUnreadable):
-        import_feed(uow_factory(), "ZJ", io.BytesIO(truncated), "zj.json", None,
-                    __import__("datetime").datetime.now(__import__("datetime").timezone.utc))
+        import_feed(uow_factory(), "ZJ", io.BytesIO(truncated), "zj.json", None, clock.now())
     with uow_factory() as uow:
         assert count(uow, orm.achievements) == count(uow, import_runs) == count(uow, orm.organisations) == 0
 
