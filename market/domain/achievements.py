@@ -6,7 +6,7 @@ from datetime import date, datetime
 from . import taxonomy
 from .codes import normalise_patent_number
 from .errors import Forbidden, ValidationFailed
-from .status import HistoryEntry, transition
+from .status import HistoryEntry, Reviewable
 
 STATUSES = ("draft", "pending_review", "published", "in_auction", "sold", "withdrawn")
 PUBLIC_STATUSES = ("published", "in_auction")
@@ -99,8 +99,11 @@ def _check_choice(data, key, choices, label, errors):
         errors[key] = [f"{label}必须是以下之一: {'、'.join(choices)}"]
 
 
-class Achievement:
+class Achievement(Reviewable):
     history_class = AchievementHistory
+    TRANSITIONS = TRANSITIONS
+    EDITABLE = EDITABLE
+    LABEL = "成果"
 
     def __init__(self, *, title: str, holder_id: int, market_code: str, field: str,
                  ip_type: str, now: datetime, abstract: str = "", keywords=(), patent_numbers=(),
@@ -125,45 +128,17 @@ class Achievement:
 
     # --- edits -------------------------------------------------------------
     def edit(self, changes: dict, *, actor_id: int | None, now: datetime) -> None:
-        """Owners edit drafts only; what was reviewed must not change unseen."""
-        if self.status != "draft":
-            from .errors import IllegalTransition
-            raise IllegalTransition(f"只有草稿可以修改，当前状态为「{self.status}」 (only drafts can be edited)")
-        unknown = set(changes) - set(EDITABLE)
-        if unknown:
-            raise ValidationFailed("不能修改这些字段", {k: ["不可修改"] for k in unknown})
+        self._check_editable(changes)
         for key, value in clean_achievement_fields(changes).items():
             setattr(self, key, value)
         self.updated_at = now
 
     # --- status machine ----------------------------------------------------
-    def _go(self, action, actor_id, now, reason=None, detail=None):
-        transition(self, action, TRANSITIONS, actor_id=actor_id, now=now, reason=reason,
-                   detail=detail, label="成果")
-
-    def submit(self, actor_id, now):
-        self._go("submit", actor_id, now)
-
-    def approve(self, actor_id, now):
-        self._go("approve", actor_id, now)
-        self.rejection_reason = None
-        self.published_at = now
-
-    def reject(self, actor_id, now, reason: str):
-        if not (reason or "").strip():
-            raise ValidationFailed.on("reason", "驳回必须说明理由")
-        self._go("reject", actor_id, now, reason=reason.strip())
-        self.rejection_reason = reason.strip()
-
     def withdraw(self, actor_id, now, reason: str | None = None):
         self._go("withdraw", actor_id, now, reason=reason)
 
     def reopen(self, actor_id, now):
         self._go("reopen", actor_id, now)
-
-    def publish_imported(self, actor_id, now, reason: str = "feed import"):
-        self._go("publish_imported", actor_id, now, reason=reason)
-        self.published_at = self.published_at or now
 
     def start_auction(self, actor_id, now):
         self._go("start_auction", actor_id, now)
@@ -178,18 +153,12 @@ class Achievement:
         """A sale that fell through (no signature by the deadline) publishes the achievement again."""
         self._go("reinstate", actor_id, now, reason=reason)
 
-    def record_change(self, actor_id, now, reason: str, detail: dict) -> None:
-        """An edit that is not a status change (e.g. a re-imported price) still goes in the history."""
-        self.updated_at = now
-        self.history.append(AchievementHistory(at=now, from_status=self.status, to_status=self.status,
-                                               actor_id=actor_id, reason=reason, detail=detail))
-
     # --- reads -------------------------------------------------------------
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
 
-    def visible_to(self, user, holder_org_id: int | None = None) -> bool:
+    def visible_to(self, user) -> bool:
         if self.is_public:
             return True
         if user is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from . import taxonomy
-from .errors import Forbidden, IllegalTransition, ValidationFailed
-from .status import HistoryEntry, transition
+from .errors import Forbidden, ValidationFailed
+from .status import HistoryEntry, Reviewable
 
 STATUSES = ("draft", "pending_review", "open", "closed")
 TRANSITIONS = {
@@ -51,8 +51,11 @@ def clean_demand_fields(data: dict) -> dict:
     return out
 
 
-class Demand:
+class Demand(Reviewable):
     history_class = DemandHistory
+    TRANSITIONS = TRANSITIONS
+    EDITABLE = EDITABLE
+    LABEL = "需求"
 
     def __init__(self, *, title: str, enterprise_id: int, market_code: str, now: datetime,
                  description: str = "", field: str | None = None, budget_min_fen: int | None = None,
@@ -75,45 +78,14 @@ class Demand:
         self.history = [DemandHistory(at=now, from_status=None, to_status=status, actor_id=created_by_id)]
 
     def edit(self, changes: dict, *, actor_id, now):
-        if self.status != "draft":
-            raise IllegalTransition(f"只有草稿可以修改，当前状态为「{self.status}」 (only drafts can be edited)")
-        unknown = set(changes) - set(EDITABLE)
-        if unknown:
-            raise ValidationFailed("不能修改这些字段", {k: ["不可修改"] for k in unknown})
+        self._check_editable(changes)
         merged = {"budget_min_fen": self.budget_min_fen, "budget_max_fen": self.budget_max_fen, **changes}
         for key, value in clean_demand_fields(merged).items():
             setattr(self, key, value)
         self.updated_at = now
 
-    def _go(self, action, actor_id, now, reason=None, detail=None):
-        transition(self, action, TRANSITIONS, actor_id=actor_id, now=now, reason=reason,
-                   detail=detail, label="需求")
-
-    def submit(self, actor_id, now):
-        self._go("submit", actor_id, now)
-
-    def approve(self, actor_id, now):
-        self._go("approve", actor_id, now)
-        self.rejection_reason = None
-        self.published_at = now
-
-    def reject(self, actor_id, now, reason: str):
-        if not (reason or "").strip():
-            raise ValidationFailed.on("reason", "驳回必须说明理由")
-        self._go("reject", actor_id, now, reason=reason.strip())
-        self.rejection_reason = reason.strip()
-
     def close(self, actor_id, now, reason: str | None = None):
         self._go("close", actor_id, now, reason=reason)
-
-    def publish_imported(self, actor_id, now, reason: str = "feed import"):
-        self._go("publish_imported", actor_id, now, reason=reason)
-        self.published_at = self.published_at or now
-
-    def record_change(self, actor_id, now, reason: str, detail: dict) -> None:
-        self.updated_at = now
-        self.history.append(DemandHistory(at=now, from_status=self.status, to_status=self.status,
-                                          actor_id=actor_id, reason=reason, detail=detail))
 
     def is_expired(self, today: date) -> bool:
         return self.status == "open" and self.deadline is not None and self.deadline < today

@@ -35,3 +35,55 @@ def transition(entity, action: str, table: dict, *, actor_id, now: datetime,
     entity.updated_at = now
     entity.history.append(entity.history_class(
         at=now, from_status=current, to_status=target, actor_id=actor_id, reason=reason, detail=detail))
+
+
+class Reviewable:
+    """Behaviour shared by listings that the market's operators review (achievements, demands).
+
+    Subclasses set `history_class`, `TRANSITIONS` (which must define submit, approve, reject and
+    publish_imported) and `LABEL` (用于错误信息)."""
+
+    history_class: type
+    TRANSITIONS: dict
+    LABEL = ""
+
+    EDITABLE: tuple = ()
+
+    def _check_editable(self, changes: dict) -> None:
+        """Owners edit drafts only, so what the operator reviewed cannot change unseen."""
+        from .errors import ValidationFailed
+        if self.status != "draft":
+            raise IllegalTransition(f"只有草稿可以修改，当前状态为「{self.status}」 (only drafts can be edited)")
+        unknown = set(changes) - set(self.EDITABLE)
+        if unknown:
+            raise ValidationFailed("不能修改这些字段", {k: ["不可修改"] for k in unknown})
+
+    def _go(self, action, actor_id, now, reason=None, detail=None):
+        transition(self, action, self.TRANSITIONS, actor_id=actor_id, now=now, reason=reason,
+                   detail=detail, label=self.LABEL)
+
+    def submit(self, actor_id, now):
+        self._go("submit", actor_id, now)
+
+    def approve(self, actor_id, now):
+        self._go("approve", actor_id, now)
+        self.rejection_reason = None
+        self.published_at = now
+
+    def reject(self, actor_id, now, reason: str):
+        if not (reason or "").strip():
+            from .errors import ValidationFailed
+            raise ValidationFailed.on("reason", "驳回必须说明理由")
+        self._go("reject", actor_id, now, reason=reason.strip())
+        self.rejection_reason = reason.strip()
+
+    def publish_imported(self, actor_id, now, reason: str = "feed import"):
+        """Imported listings were reviewed by their market already: published on arrival."""
+        self._go("publish_imported", actor_id, now, reason=reason)
+        self.published_at = self.published_at or now
+
+    def record_change(self, actor_id, now, reason: str, detail: dict) -> None:
+        """An edit that is not a status change (e.g. a re-imported price) still goes in the history."""
+        self.updated_at = now
+        self.history.append(self.history_class(at=now, from_status=self.status, to_status=self.status,
+                                               actor_id=actor_id, reason=reason, detail=detail))
