@@ -7,7 +7,7 @@ from market.adapters.repository import ListingFilter
 from market.domain.achievements import PUBLIC_STATUSES, Achievement
 from market.domain.errors import NotFound, ValidationFailed
 
-from .common import (default_market_for, get_or_404, load_actor, load_optional_actor, require_market,
+from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, require_market,
                      require_member_of_kind)
 from .views import achievement_view
 
@@ -133,14 +133,7 @@ def list_own_achievements(uow, *, actor_id: int, f: ListingFilter, status: str |
 def review_queue(uow, *, actor_id: int, f: ListingFilter):
     """Pending achievements of the operator's own market (the admin sees all, or one market)."""
     with uow:
-        user = load_actor(uow, actor_id)
-        if user.role == "operator":
-            if f.market and f.market != user.market_code:
-                user.require_operator_of(f.market)
-            f.market = user.market_code
-        elif not user.is_admin:
-            user.require_operator_of(f.market or "?")
-    f.statuses = ("pending_review",)
+        scope_review_queue(load_actor(uow, actor_id), f)
     return _list(uow, f)
 
 

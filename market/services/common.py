@@ -51,3 +51,14 @@ def require_member_of_kind(user, kinds: tuple[str, ...], what: str) -> None:
     org = user.organisation
     if user.role != "member" or org is None or org.kind not in kinds:
         raise Forbidden(f"只有{what}的成员可以执行此操作")
+
+
+def scope_review_queue(user, f) -> None:
+    """Operators review their own market's queue only; the admin sees all, or one market."""
+    if user.role == "operator":
+        if f.market and f.market != user.market_code:
+            user.require_operator_of(f.market)
+        f.market = user.market_code
+    elif not user.is_admin:
+        user.require_operator_of(f.market or "?")
+    f.statuses = ("pending_review",)

@@ -7,7 +7,7 @@ from market.adapters.repository import ListingFilter
 from market.domain.demands import Demand
 from market.domain.errors import NotFound, ValidationFailed
 
-from .common import (default_market_for, get_or_404, load_actor, load_optional_actor, local_today,
+from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, local_today,
                      require_market, require_member_of_kind)
 from .views import demand_view
 
@@ -118,14 +118,7 @@ def list_own_demands(uow, *, actor_id: int, f: ListingFilter, now: datetime, sta
 
 def demand_review_queue(uow, *, actor_id: int, f: ListingFilter, now: datetime):
     with uow:
-        user = load_actor(uow, actor_id)
-        if user.role == "operator":
-            if f.market and f.market != user.market_code:
-                user.require_operator_of(f.market)
-            f.market = user.market_code
-        elif not user.is_admin:
-            user.require_operator_of(f.market or "?")
-    f.statuses = ("pending_review",)
+        scope_review_queue(load_actor(uow, actor_id), f)
     return _list(uow, f, now)
 
 
