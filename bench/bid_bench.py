@@ -1,23 +1,38 @@
 """Bidding benchmark: one hot lot, N concurrent bidders through HTTP, gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/bid_bench.py [--bidders 16] [--seconds 20] [--workers 3] [--threads 1]
+    .venv/bin/python bench/bid_bench.py [--bidders 16] [--seconds 20] [--workers 4] [--threads 2]
+                                        [--strategy next|ticket] [--repeat 1]
 
 Prints:
-- accepted bids/s through HTTP (and all answered bids/s), p50/p99 latency of a bid request;
+- accepted bids/s through HTTP, all answered bids/s, the refusal mix, p50/p99 latency of a bid
+  request (all answers, and accepted ones), and the web workers' CPU per request;
 - the raw PostgreSQL limit: the same row-locked bid (SELECT ... FOR UPDATE, UPDATE the lot, INSERT
   the bid) in a tight loop over SQLAlchemy, same number of threads — and the HTTP/raw ratio;
 - the close delay: lots ending during the run, closed by the scheduler process running beside
-  the web server; p50/p99 of (closed_at - ends_at).
+  the web server; p50/p99 of (closed_at - ends_at);
+- the load average before and after, since other work on the machine moves every figure.
 
-Bidders draw increasing amounts from one shared counter (amount = start + k x increment), so a bid
-is refused only when a later ticket overtook it on the way to the lot's lock, or when its bidder
-already leads. Creates and drops its own database on 127.0.0.1:5432.
+Bidding strategies:
+- `next` (default) is what a real client does: it bids the price it last saw plus one increment.
+  Every bidder sees every answer's price at once (as the live feed would show it in a browser),
+  and a bidder that leads waits until someone outbids it. Bidders who saw the same price race for
+  the same amount; all but one are refused (`not_above_current`): that is the real refusal mix.
+- `ticket` draws increasing amounts from one shared counter (amount = start + k x increment): a
+  bid is refused only when a later ticket overtook it on the way to the lot's lock, or when its
+  bidder already leads. An upper bound for the share of accepted bids, not a real client.
+Every request carries an `Idempotency-Key`, as a client that retries safely must send.
+
+The client is http.client on kept-alive connections (requests costs several times its CPU, and
+the client shares the machine's cores with the server). Creates and drops its own database on
+127.0.0.1:5432.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import itertools
+import json
 import os
 import secrets
 import signal
@@ -31,7 +46,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import requests
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,26 +168,85 @@ def stop_process(proc) -> None:
 
 # --------------------------------------------------------------------------- load
 
-def http_load(base: str, lot_id: int, tokens: list[str], seconds: float) -> dict:
+class Board:
+    """What every bidder's screen shows: the latest price any answer carried (the live feed's
+    job in a browser; here it is instantaneous, which favours the clients)."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.price: int | None = None
+
+    def see(self, price: int | None) -> None:
+        if price is None:
+            return
+        with self.cond:
+            if self.price is None or price > self.price:
+                self.price = price
+                self.cond.notify_all()
+
+    def wait_above(self, price: int, until: float) -> int | None:
+        with self.cond:
+            while self.price is not None and self.price <= price and time.monotonic() < until:
+                self.cond.wait(0.05)
+            return self.price
+
+
+class Client:
+    """One kept-alive HTTP/1.1 connection."""
+
+    def __init__(self, host: str, port: int, token: str):
+        self.host, self.port = host, port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection(host, port, timeout=30)
+
+    def post(self, path: str, body: dict, key: str) -> tuple[int, dict]:
+        payload = json.dumps(body)
+        for attempt in (1, 2):   # a kept-alive connection the server closed: reconnect once
+            try:
+                self.conn.request("POST", path, payload, {**self.headers, "Idempotency-Key": key})
+                response = self.conn.getresponse()
+                data = response.read()
+                return response.status, (json.loads(data) if data else {})
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def http_load(base: str, lot_id: int, tokens: list[str], seconds: float, strategy: str = "next") -> dict:
+    host, port = base.split("//", 1)[1].split(":")
     ticket = itertools.count(1)
+    board = Board()
     lock = threading.Lock()
     results: list[tuple[float, int, str | None]] = []
     stop_at = time.monotonic() + seconds
     barrier = threading.Barrier(len(tokens))
+    path = f"/api/v1/lots/{lot_id}/bids"
 
     def bidder(token: str) -> None:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
+        client = Client(host, int(port), token)
         mine = []
+        leading_at = None   # the price at which this bidder leads, as far as it knows
         barrier.wait()
         while time.monotonic() < stop_at:
-            with lock:
-                k = next(ticket)
+            if strategy == "ticket":
+                with lock:
+                    amount = START + next(ticket) * INC
+            else:
+                if leading_at is not None:
+                    board.wait_above(leading_at, stop_at)
+                    if time.monotonic() >= stop_at:
+                        break
+                price = board.price
+                amount = START if price is None else price + INC
             t = time.perf_counter()
-            r = session.post(f"{base}/api/v1/lots/{lot_id}/bids", json={"amount_fen": START + k * INC}, timeout=30)
+            status, body = client.post(path, {"amount_fen": amount}, uuid.uuid4().hex)
             elapsed = time.perf_counter() - t
-            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-            mine.append((elapsed, r.status_code, body.get("refusal")))
+            board.see(body.get("price_fen"))
+            leading_at = body.get("price_fen") if body.get("leading") else None
+            mine.append((elapsed, status, body.get("refusal")))
         with lock:
             results.extend(mine)
 
@@ -190,8 +263,29 @@ def http_load(base: str, lot_id: int, tokens: list[str], seconds: float) -> dict
         if r[1] != 201:
             refusals[r[2] or r[1]] = refusals.get(r[2] or r[1], 0) + 1
     latencies = [r[0] * 1000 for r in results]
+    accepted_latencies = [r[0] * 1000 for r in accepted]
     return {"wall": wall, "requests": len(results), "accepted": len(accepted),
-            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "refusals": refusals}
+            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+            "accepted_p50": percentile(accepted_latencies, 50),
+            "accepted_p99": percentile(accepted_latencies, 99), "refusals": refusals}
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pending = [pid]
+    while pending:
+        p = pending.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(c) for c in children)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 def raw_loop(url: str, lot_id: int, threads: int, seconds: float) -> dict:
@@ -239,32 +333,25 @@ def close_delays(url: str, lot_ids: list[int]) -> list[float]:
 
 
 def wait_http(base: str, timeout: float = 60) -> None:
+    host, port = base.split("//", 1)[1].split(":")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+            conn = http.client.HTTPConnection(host, int(port), timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
                 return
-        except requests.RequestException:
+        except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.3)
     raise SystemExit("gunicorn did not come up")
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--bidders", type=int, default=16)
-    p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--workers", type=int, default=3)
-    p.add_argument("--threads", type=int, default=1,
-                   help="gthread threads per gunicorn worker (few in flight keeps bids in arrival order)")
-    p.add_argument("--raw-threads", type=int, default=16)
-    p.add_argument("--close-lots", type=int, default=20)
-    p.add_argument("--keep", action="store_true", help="keep the database")
-    args = p.parse_args()
-
+def run_once(args) -> dict:
     url, drop = create_database()
     procs = []
     logdir = Path(os.environ.get("BENCH_LOG_DIR", "/tmp"))
+    load_before = os.getloadavg()
     try:
         close_start = datetime.now(timezone.utc) + timedelta(seconds=30)
         data = seed(url, args.bidders, args.close_lots, close_start,
@@ -274,16 +361,19 @@ def main() -> None:
         env = {**os.environ, "MARKET_CONFIG": "production", "DATABASE_URL": url,
                "SECRET_KEY": secrets.token_hex(16), "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
                "SEARCH_INDEX_DIR": str(logdir / "bid_bench_index"), "SEARCH_BACKEND": "postgres"}
-        gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread",
-                    "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+        gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class,
+                    "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                    "--keep-alive", "5", "wsgi:app"]
         procs.append(start_process(gunicorn, env, logdir / "bid_bench_gunicorn.log"))
         procs.append(start_process([sys.executable, "-m", "flask", "--app", "wsgi", "market", "scheduler",
                                     "--sweep-seconds", "2"], env, logdir / "bid_bench_scheduler.log"))
         wait_http(base)
-        # warm up every worker's connections and code paths on a second price stream
-        http_load(base, data["hot"], data["tokens"][:4], 2)
+        # warm up every worker's connections and code paths
+        http_load(base, data["hot"], data["tokens"][:4], 2, args.strategy)
         time.sleep(max(0.0, (close_start - datetime.now(timezone.utc)).total_seconds() - 1))
-        http = http_load(base, data["hot"], data["tokens"], args.seconds)
+        cpu_before = process_tree_cpu(procs[0][0].pid)
+        http = http_load(base, data["hot"], data["tokens"], args.seconds, args.strategy)
+        http["server_cpu_ms"] = (process_tree_cpu(procs[0][0].pid) - cpu_before) * 1000 / max(http["requests"], 1)
         wait_until = close_start + timedelta(seconds=args.seconds + 5)
         time.sleep(max(0.0, (wait_until - datetime.now(timezone.utc)).total_seconds()))
         delays = close_delays(url, data["closing"])
@@ -298,21 +388,66 @@ def main() -> None:
             log.close()
         if not args.keep:
             drop()
-
     accepted_per_s = http["accepted"] / http["wall"]
-    print(f"bid bench: {args.bidders} bidders, gunicorn {args.workers} workers x {args.threads} threads, "
-          f"PostgreSQL, {os.cpu_count()} CPUs")
-    print(f"  HTTP   accepted bids/s   {accepted_per_s:8.1f}   (all answers {http['requests'] / http['wall']:.1f}/s, "
+    return {"accepted_per_s": accepted_per_s, "answers_per_s": http["requests"] / http["wall"],
+            "p50": http["p50"], "p99": http["p99"], "accepted_p50": http["accepted_p50"],
+            "accepted_p99": http["accepted_p99"], "raw_per_s": raw["per_s"],
+            "ratio": accepted_per_s / raw["per_s"], "http": http, "delays": delays,
+            "closing": len(data["closing"]), "load": (load_before[0], os.getloadavg()[0]),
+            "server_cpu_ms": http["server_cpu_ms"]}
+
+
+def report(args, r: dict) -> None:
+    http, delays = r["http"], r["delays"]
+    print(f"bid bench: {args.bidders} bidders ({args.strategy}), gunicorn {args.workers} {args.worker_class} "
+          f"workers x {args.threads} threads, PostgreSQL, {os.cpu_count()} CPUs, "
+          f"load average {r['load'][0]:.2f} -> {r['load'][1]:.2f}")
+    print(f"  HTTP   accepted bids/s   {r['accepted_per_s']:8.1f}   (all answers {r['answers_per_s']:.1f}/s, "
           f"{http['accepted']}/{http['requests']} accepted; refusals {http['refusals']})")
-    print(f"  HTTP   latency           p50 {http['p50']:.1f} ms   p99 {http['p99']:.1f} ms")
-    print(f"  raw PG row-locked loop   {raw['per_s']:8.1f} bids/s ({args.raw_threads} threads)")
-    print(f"  ratio HTTP accepted/raw  {accepted_per_s / raw['per_s']:.0%}")
+    print(f"  HTTP   latency           p50 {r['p50']:.1f} ms   p99 {r['p99']:.1f} ms   "
+          f"(accepted: p50 {r['accepted_p50']:.1f} ms   p99 {r['accepted_p99']:.1f} ms)")
+    print(f"  web workers' CPU         {r['server_cpu_ms']:.2f} ms per request")
+    print(f"  raw PG row-locked loop   {r['raw_per_s']:8.1f} bids/s ({args.raw_threads} threads)")
+    print(f"  ratio HTTP accepted/raw  {r['ratio']:.0%}")
     if delays:
-        print(f"  close delay ({len(delays)}/{len(data['closing'])} lots closed by the scheduler)  "
-              f"p50 {percentile(delays, 50) * 1000:.0f} ms   p99 {percentile(delays, 99) * 1000:.0f} ms   "
+        r["delay_p99"] = percentile(delays, 99) * 1000
+        print(f"  close delay ({len(delays)}/{r['closing']} lots closed by the scheduler)  "
+              f"p50 {percentile(delays, 50) * 1000:.0f} ms   p99 {r['delay_p99']:.0f} ms   "
               f"max {max(delays) * 1000:.0f} ms")
     else:
         print("  close delay: no lot closed (is the scheduler running?)")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--bidders", type=int, default=16)
+    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--workers", type=int, default=4,
+                   help="gunicorn workers; a bid mostly waits on PostgreSQL, so 2 cores want more "
+                        "requests in flight than cores")
+    p.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread keeps connections alive)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="gthread threads per worker: kept-alive connections stick to the worker that "
+                        "accepted them, so one thread per worker leaves some workers idle")
+    p.add_argument("--strategy", choices=("next", "ticket"), default="next",
+                   help="next: bid the last seen price + one increment (a real client); ticket: shared counter")
+    p.add_argument("--repeat", type=int, default=1, help="run several times and print the medians")
+    p.add_argument("--raw-threads", type=int, default=16)
+    p.add_argument("--close-lots", type=int, default=20)
+    p.add_argument("--keep", action="store_true", help="keep the database")
+    args = p.parse_args()
+
+    runs = []
+    for _ in range(args.repeat):
+        runs.append(run_once(args))
+        report(args, runs[-1])
+    if len(runs) > 1:
+        med = lambda key: statistics.median(r[key] for r in runs if key in r)  # noqa: E731
+        print(f"median of {len(runs)} runs: accepted {med('accepted_per_s'):.1f}/s, all answers "
+              f"{med('answers_per_s'):.1f}/s, p50 {med('p50'):.1f} ms, p99 {med('p99'):.1f} ms, raw "
+              f"{med('raw_per_s'):.1f}/s, ratio {med('ratio'):.0%}, web CPU {med('server_cpu_ms'):.2f} ms/request"
+              + (f", close delay p99 {med('delay_p99'):.0f} ms" if any('delay_p99' in r for r in runs) else ""))
 
 
 if __name__ == "__main__":

@@ -19,12 +19,13 @@ def reindex_command():
 
     from market.services.search import reindex
     index, session_factory = _parts()
+    indexer = current_app.extensions["market"].extra.get("search_indexer")
     with Progress(TextColumn("reindex"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False) as progress:
         task = progress.add_task("reindex", total=None)
         count = reindex(index, session_factory,
                         progress=lambda n: progress.advance(task, n),
-                        on_total=lambda total: progress.update(task, total=total))
+                        on_total=lambda total: progress.update(task, total=total), indexer=indexer)
         progress.update(task, total=count, completed=count)
     click.echo(f"indexed {count} public listings")
 

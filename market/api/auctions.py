@@ -16,7 +16,7 @@ from market.domain.auctions import SHANGHAI
 from market.domain.errors import Conflict
 from market.services import auctions as svc
 
-from .deps import current_user_id, now, require_user, services, uow
+from .deps import current_user_id, limiter, now, require_user, services, uow
 from .fields import LocalDateTime
 from .schemas import Money
 
@@ -132,6 +132,16 @@ class BidIn(Schema):
             raise ValidationError("请填写出价或最高代理价 (amount_fen or max_amount_fen)", "amount_fen")
 
 
+BID_IN = BidIn()   # one instance: the hot route does not build a schema per request
+
+
+@limiter.request_filter
+def _bids_are_not_rate_limited() -> bool:
+    """No limit applies to bids (the lot's lock paces them); saying so up front spares the hot
+    route flask-limiter's per-request limit resolution."""
+    return request.endpoint == "lots.LotBids" and request.method == "POST"
+
+
 class CancelIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
@@ -186,7 +196,7 @@ class LotBids(MethodView):
         """Accepted bids (operators: every attempt, with refusal reasons)."""
         return _json(svc.list_lot_bids(uow(), lot_id, viewer_id=current_user_id()))
 
-    @lots_blp.arguments(BidIn)
+    @lots_blp.arguments(BID_IN)
     def post(self, body, lot_id):
         """Bid (`amount_fen`) or set a proxy maximum (`max_amount_fen`). 201 when accepted, 409 with
         the refusal code otherwise. Send `Idempotency-Key` to make retries safe."""

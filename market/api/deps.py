@@ -55,11 +55,18 @@ def current_user() -> dict | None:
         token = bearer_token()
         user = None
         if token:
-            user = authenticate(uow(), token, now())
+            user = authenticate(uow(), token, now(), max_age=auth_cache_seconds())
             if user is None:
                 raise Unauthorized("令牌无效、已过期或已撤销 (invalid, expired or revoked token)")
         g.market_user = user
     return g.market_user
+
+
+def auth_cache_seconds() -> float:
+    """How long this process may reuse a token lookup (AUTH_CACHE_SECONDS; 1 s by default, off
+    under TESTING unless set). See market.services.accounts.TokenCache for why that is safe."""
+    config = current_app.config
+    return float(config.get("AUTH_CACHE_SECONDS", 0.0 if config.get("TESTING") else 1.0))
 
 
 def current_user_id() -> int | None:

@@ -16,6 +16,10 @@ from market.domain import normalise as nz
 from market.domain.achievements import MAX_KEYWORDS, MAX_TITLE
 from market.domain.errors import ValidationFailed
 
+MAX_NAME = 200  # organisations.name
+MAX_EXTERNAL_ID = 64  # achievement_listings.external_id, demands.external_id
+MAX_PLACE = 64
+
 ACHIEVEMENTS = "achievements"
 DEMANDS = "demands"
 FEED_KINDS = (ACHIEVEMENTS, DEMANDS)
@@ -191,6 +195,8 @@ def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
     holder = nz.clean_line(raw.holder)
     if not holder:
         check.fail("holder", "权利人为空")
+    elif len(holder) > MAX_NAME:
+        check.fail("holder", f"权利人名称超过{MAX_NAME}字")
     patents = [p for p in (check.take("patents", nz.normalise_patent, p) for p in raw.patents) if p]
     if len(patents) != len([p for p in raw.patents if nz.clean_text(p)]):
         patents = []  # a row with an invalid number is refused; do not key it on the rest
@@ -199,6 +205,8 @@ def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
         check.external_id = external_id
     if not external_id:
         check.fail("external_id", "缺少项目编号")
+    elif len(external_id) > MAX_EXTERNAL_ID:
+        check.fail("external_id", f"项目编号超过{MAX_EXTERNAL_ID}个字符")
     field_label = check.take("field_label", nz.map_field, market_code, raw.field_label)
     ip_type = check.take("ip_type", nz.map_ip_type, raw.ip_type)
     maturity = check.take("maturity", nz.map_maturity, raw.maturity)
@@ -214,7 +222,7 @@ def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
         ip_type=ip_type, patent_numbers=list(dict.fromkeys(patents)), holder_name=holder,
         field=field_label, maturity=maturity, transfer_modes=modes, price_fen=price.fen,
         negotiable=price.negotiable, listed_on=listed_on, province=place.province,
-        city=place.city, withdrawn=raw.withdrawn,
+        city=place.city[:MAX_PLACE] if place.city else None, withdrawn=raw.withdrawn,
     )
 
 
@@ -223,6 +231,8 @@ def build_demand(market_code: str, raw: RawDemand, columns: Mapping[str, str]) -
     check = _RowCheck(market_code, raw.row, external_id, columns)
     if not external_id:
         check.fail("external_id", "缺少需求编号")
+    elif len(external_id) > MAX_EXTERNAL_ID:
+        check.fail("external_id", f"需求编号超过{MAX_EXTERNAL_ID}个字符")
     title = nz.clean_line(raw.title)
     if not title:
         check.fail("title", "需求名称为空")
@@ -231,6 +241,8 @@ def build_demand(market_code: str, raw: RawDemand, columns: Mapping[str, str]) -
     enterprise = nz.clean_line(raw.enterprise)
     if not enterprise:
         check.fail("enterprise", "需求单位为空")
+    elif len(enterprise) > MAX_NAME:
+        check.fail("enterprise", f"需求单位名称超过{MAX_NAME}字")
     field_label = check.take("field_label", nz.map_field, market_code, raw.field_label)
     budget = check.take("budget", nz.parse_budget, raw.budget, raw.budget_unit, default=(None, None))
     deadline = None
@@ -244,7 +256,7 @@ def build_demand(market_code: str, raw: RawDemand, columns: Mapping[str, str]) -
         market_code=market_code, row=raw.row, external_id=external_id, title=title,
         description=nz.clean_text(raw.description), enterprise_name=enterprise, field=field_label,
         budget_min_fen=budget[0], budget_max_fen=budget[1], deadline=deadline,
-        cooperation_mode=mode, province=place.province, city=place.city,
+        cooperation_mode=mode, province=place.province, city=place.city[:MAX_PLACE] if place.city else None,
     )
 
 

@@ -1,9 +1,14 @@
 """Accounts: organisations, users, login tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select
 
 from market.domain.accounts import ApiToken, Organisation, User
 from market.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -78,24 +83,109 @@ def login(uow, hasher, *, email: str, password: str, now: datetime, ttl_hours: i
         return {"token": token, "token_type": "Bearer", "expires_at": expires, "user": user_view(user)}
 
 
-def authenticate(uow, token: str, now: datetime) -> dict | None:
-    """The user behind a bearer token, or None if unknown, expired or revoked."""
+class TokenCache:
+    """Who a bearer token belongs to, remembered for `max_age` seconds by this process.
+
+    Why it still honours revocation: the process that revokes a token forgets it at once (see
+    `revoke_token`); another worker process may accept a revoked token for at most `max_age`
+    more seconds (1 s by default) — the same as a request that was already in flight when the
+    token was revoked. Expiry is exact: the token's `expires_at` is checked on every use. And the
+    places that matter re-read the user in their own transaction (a bid checks `users.active`
+    under the lot's lock), so a deactivated user cannot act on a cached token."""
+
+    def __init__(self, max_size: int = 10_000, monotonic=time.monotonic):
+        self.max_size = max_size
+        self.monotonic = monotonic
+        self._entries: dict[str, tuple[float, datetime, dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token_hash: str, now: datetime, max_age: float) -> dict | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        fetched, expires_at, view = entry
+        if self.monotonic() - fetched >= max_age or now >= expires_at:
+            self.forget(token_hash)
+            return None
+        return view
+
+    def put(self, token_hash: str, expires_at: datetime, view: dict) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_size:
+                self._entries.clear()   # crude, but bounded; a miss costs one query
+            self._entries[token_hash] = (self.monotonic(), expires_at, view)
+
+    def forget(self, token_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(token_hash, None)
+
+
+TOKENS = TokenCache()
+
+
+def authenticate(uow, token: str, now: datetime, max_age: float = 0.0) -> dict | None:
+    """The user behind a bearer token, or None if unknown, expired or revoked.
+
+    One joined query (token, user, organisation), read outside any transaction; with
+    `max_age` > 0 the answer is reused for that many seconds (see TokenCache)."""
+    token_hash = hash_token(token)
+    if max_age > 0:
+        cached = TOKENS.get(token_hash, now, max_age)
+        if cached is not None:
+            return cached
     with uow:
-        record = uow.tokens.by_hash(hash_token(token))
+        found = _token_owner(uow, token_hash, now)
+    if found is not None and max_age > 0:
+        TOKENS.put(token_hash, *found)
+    return found[1] if found else None
+
+
+def _token_owner(uow, token_hash: str, now: datetime) -> tuple[datetime, dict] | None:
+    """(token expiry, user view) for a valid token of an active user."""
+    session = getattr(uow, "session", None)
+    if session is None:   # in-memory unit of work (unit tests): the repositories
+        record = uow.tokens.by_hash(token_hash)
         if record is None or not record.is_valid(now):
             return None
         user = uow.users.get(record.user_id)
         if user is None or not user.active:
             return None
-        return user_view(user)
+        return record.expires_at, user_view(user)
+    row = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(
+        _token_owner_statement(), {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    token = ApiToken(user_id=row.id, token_hash=token_hash, created_at=row.created_at,
+                     expires_at=row.expires_at, revoked_at=row.revoked_at)
+    if not token.is_valid(now) or not row.active:
+        return None
+    return row.expires_at, {"id": row.id, "email": row.email, "display_name": row.display_name,
+                            "role": row.role, "organisation_id": row.organisation_id,
+                            "market_code": row.market_code, "organisation_kind": row.org_kind,
+                            "organisation_name": row.org_name}
+
+
+@functools.cache
+def _token_owner_statement():
+    """Built on first use: the classes are mapped by then."""
+    return (select(User.id, User.email, User.display_name, User.role, User.organisation_id,
+                   User.market_code, User.active, Organisation.kind.label("org_kind"),
+                   Organisation.name.label("org_name"), ApiToken.created_at, ApiToken.expires_at,
+                   ApiToken.revoked_at)
+            .select_from(ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(Organisation, Organisation.id == User.organisation_id)
+            .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def revoke_token(uow, token: str, now: datetime) -> None:
+    """Revoke the token; this process forgets it at once (others within TokenCache's max_age)."""
     with uow:
         record = uow.tokens.by_hash(hash_token(token))
         if record is not None and record.revoked_at is None:
             record.revoked_at = now
             uow.commit()
+    TOKENS.forget(hash_token(token))
 
 
 def get_user(uow, user_id: int) -> dict:

@@ -2,10 +2,13 @@
 confirmations, forfeits and re-offers; plus the read models the API and the scheduler use.
 
 Rules of this module:
-- a lot's state only changes under its row lock (`lot_for_update`), and every lot UPDATE is
-  conditional on the version read, so a close happens once whoever runs it and however often;
+- a lot's state only changes under its row lock (`lot_for_update`; `lock_lot_for_bid` on the hot
+  bid path, which reads and writes with Core statements, not the ORM's flush), and every lot
+  UPDATE is conditional on the version read, so a close happens once whoever runs it and however
+  often;
 - a bid's server time is read *after* the lock is taken (`clock.now()` inside the transaction), so
-  bid times follow the accepted sequence and no bid slips in after `ends_at`;
+  bid times follow the accepted sequence and no bid slips in after `ends_at`; a refusal, which
+  changes nothing on the lot, releases the lock before it is recorded (still before the answer);
 - live events are stored with the change and published only after the commit;
 - every deposit state change goes through `settle_deposit`, the one place money moves (the
   payments feature turns those changes into gateway commands in the same transaction).
@@ -20,10 +23,10 @@ from typing import Mapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from market.adapters.orm_auctions import AuctionRepository
+from market.adapters.orm_auctions import AuctionRepository, StaleLot, number_events
 from market.domain.auctions import (LIVE_LOT_STATUSES, REFUSALS, AuctionSession, Bidder,
                                     Confirmation, Deposit, Lot, WorkingDayCalendar)
-from market.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 from .common import load_actor, load_optional_actor, require_market
 
@@ -281,38 +284,50 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
               bus=None) -> dict:
     """One bid, serialised with every other bid on the lot by the lot's row lock.
 
-    Only the lot's own state must be read under the lock; the bidder and its registration are
-    read before it, so the lock is held for as few statements as possible (lock, insert the bids
-    and events, update the lot, commit). `clock` is read after the lock is taken. A retried
-    request with the same idempotency key returns the first answer (marked `replayed`); two
-    copies racing each other are told apart by the key's unique constraint."""
+    Two statements and the COMMIT: the first takes the lock and reads, with the lot, the bidder
+    (still active?), its registration and deposit and any earlier answer to the idempotency key;
+    `clock` is read once it returns, so bid times follow the accepted sequence. The domain decides;
+    the second statement writes the lot's new state, the bid records (refusals too: append-only),
+    the numbered events and the answer. The commit's disk flush happens under the lock only when
+    the lot changed: a refusal releases the lock first, then records itself. A retried request
+    with the same idempotency key returns the first answer (marked `replayed`); two copies racing
+    each other are told apart by the key's unique constraint."""
+    if actor_id is None:
+        raise Unauthorized()
     with uow:
-        user = load_actor(uow, actor_id)
         repo = auctions_repo(uow)
-        if idempotency_key:
-            previous = _previous_answer(repo, user.id, idempotency_key, lot_id, clock)
-            if previous is not None:
-                return previous
-        org_id = user.organisation_id
-        registration = repo.registration(lot_id, org_id) if org_id is not None else None
-        lot = _lot_or_404(repo, lot_id, lock=True)
+        ctx = repo.lock_lot_for_bid(lot_id, actor_id, idempotency_key)
+        if ctx is None:
+            raise NotFound(f"拍品 {lot_id} 不存在 (lot not found)")
+        if not (ctx.user_found and ctx.user_active):
+            raise Unauthorized()
+        if ctx.previous is not None:
+            return _replayed(ctx.previous, lot_id, clock)
+        lot = ctx.lot
         now = _now(clock)
-        outcome = lot.place_bid(Bidder(org_id, user.id, registration), amount_fen, now,
+        outcome = lot.place_bid(Bidder(ctx.org_id, actor_id, ctx.registration), amount_fen, now,
                                 max_amount_fen=max_amount_fen)
         outcome.own.idempotency_key = idempotency_key
-        repo.add_bids(lot.id, outcome.bids)
-        events = repo.add_events(lot, outcome.events)
+        events = number_events(lot, outcome.events)
         response = bid_response(lot, outcome, now)
+        answer = (None if not idempotency_key else
+                  {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now})
         try:
-            if idempotency_key:
-                repo.save_bid_response(user_id=user.id, key=idempotency_key, lot_id=lot.id,
-                                       response=response, now=now)
+            if events or repo.lot_changes(ctx):
+                repo.record_bid(ctx, outcome.bids, events, answer)
+            else:
+                # A refusal leaves the lot as it was: let the next bidder in now rather than after
+                # our commit's disk flush. It was decided, and `now` read, under the lock; it is
+                # still recorded (and flushed) before we answer.
+                repo.release_lot_and_append(ctx, outcome.bids, answer)
             uow.commit()
+        except StaleLot:   # cannot happen under the lock; never write over a newer state
+            raise Conflict("拍品状态已变化，请重试 (the lot changed meanwhile, retry)") from None
         except IntegrityError:
             if not idempotency_key:
                 raise
             uow.rollback()   # the same request won the race: answer as it did
-            previous = _previous_answer(repo, user.id, idempotency_key, lot_id, clock)
+            previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock)
             if previous is None:
                 raise
             return previous
@@ -322,8 +337,10 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
 
 def _previous_answer(repo, user_id: int, key: str, lot_id: int, clock) -> dict | None:
     previous = repo.bid_response(user_id, key)
-    if previous is None:
-        return None
+    return None if previous is None else _replayed(previous, lot_id, clock)
+
+
+def _replayed(previous: tuple[int, dict], lot_id: int, clock) -> dict:
     if previous[0] != lot_id:
         raise Conflict("幂等键已用于另一拍品 (idempotency key used for another lot)")
     return {**previous[1], "replayed": True, "server_now": _now(clock).isoformat()}

@@ -122,7 +122,7 @@ def count_listings(session) -> int:
 class SearchIndexer:
     """Unit-of-work hooks + outbox drain (see the module docstring)."""
 
-    def __init__(self, index: SearchIndex, session_factory, *, batch_size: int = 200,
+    def __init__(self, index: SearchIndex, session_factory, *, batch_size: int = 500,
                  lock_timeout: float = 10.0, now: Callable[[], datetime] | None = None):
         self.index = index
         self.session_factory = session_factory
@@ -186,8 +186,9 @@ class SearchIndexer:
 # --- use cases --------------------------------------------------------------------------
 
 def reindex(index: SearchIndex, session_factory, progress: Callable[[int], None] | None = None,
-            on_total: Callable[[int], None] | None = None) -> int:
-    """Rebuild the index from the database; outbox rows older than the rebuild are dropped."""
+            on_total: Callable[[int], None] | None = None, indexer: "SearchIndexer | None" = None) -> int:
+    """Rebuild the index from the database; outbox rows older than the rebuild are dropped,
+    and (given the indexer) changes committed while it ran are applied afterwards."""
     with session_factory() as session:
         high_water = session.scalar(select(func.max(search_outbox.c.id))) or 0
         if on_total:
@@ -197,6 +198,8 @@ def reindex(index: SearchIndex, session_factory, progress: Callable[[int], None]
     with session_factory() as session:
         session.execute(delete(search_outbox).where(search_outbox.c.id <= high_water))
         session.commit()
+    if indexer is not None:
+        indexer.drain()
     return count
 
 

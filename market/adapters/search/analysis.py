@@ -13,6 +13,7 @@ original text (needed for highlighting).
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import math
@@ -20,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import opencc
 import rjieba
@@ -44,18 +45,13 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+_HALFWIDTH = {code: code - _FULLWIDTH_OFFSET for code in range(0xFF01, 0xFF5F)}
+_HALFWIDTH[0x3000] = ord(" ")
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII (ＡＢＣ１２３，) and the ideographic space -> ASCII, 1:1 by character."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - _FULLWIDTH_OFFSET))
-        elif code == 0x3000:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def normalise(text: str) -> str:
@@ -74,8 +70,7 @@ def normalise(text: str) -> str:
     return "".join(c2 if len(c2 := converter.convert(c)) == 1 else c for c in half)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One indexed term. ``pos`` counts words; ``start``/``end`` index the original text."""
 
     text: str
@@ -97,46 +92,50 @@ def _clean(word: str) -> str:
 
 
 def tokenize(text: str, *, subwords: bool = True, keep_stopwords: bool = False) -> list[Token]:
-    """Word tokens of ``text`` with word-counted positions (see module docstring)."""
+    """Word tokens of ``text`` with word-counted positions (see module docstring).
+
+    Each word comes first, followed by its sub-words (same position)."""
     if not text:
         return []
     norm = normalise(text)
-    words = rjieba.tokenize(norm)
     tokens: list[Token] = []
-    positions: list[tuple[int, int, int]] = []  # (start, end, pos) of each kept word
+    long_words: list[tuple[int, int, int, int]] = []  # (start, end, pos, index after it in tokens)
     pos = -1
-    for word, start, end in words:
+    for word, start, end in rjieba.tokenize(norm):
         cleaned = _clean(word)
         if not cleaned:
             continue
         pos += 1
-        positions.append((start, end, pos))
         if keep_stopwords or cleaned not in STOPWORDS:
             tokens.append(Token(cleaned, pos, start, end))
-    if not subwords or not positions:
+            if subwords and end - start > 2:
+                long_words.append((start, end, pos, len(tokens)))
+    if not long_words:
         return tokens
-    subs = _subword_tokens(norm, positions, keep_stopwords)
-    if subs:
-        tokens.extend(subs)
-        tokens.sort(key=lambda t: (t.pos, t.sub, t.start))
-    return tokens
+    return _with_subwords(norm, tokens, long_words, keep_stopwords)
 
 
-def _subword_tokens(norm: str, positions: list[tuple[int, int, int]], keep_stopwords: bool) -> list[Token]:
-    """Search-mode pieces strictly inside a kept word, given that word's position."""
-    out: list[Token] = []
-    i = 0
+def _with_subwords(norm: str, tokens: list[Token], long_words: list, keep_stopwords: bool) -> list[Token]:
+    """Insert the search-mode pieces strictly inside each long word, right after it."""
+    starts = [w[0] for w in long_words]
+    pieces: dict[int, list[Token]] = {}
     for word, start, end in rjieba.tokenize(norm, mode="search"):
-        while i < len(positions) and positions[i][1] <= start:
-            i += 1
-        if i == len(positions):
-            break
-        w_start, w_end, pos = positions[i]
-        if start < w_start or end > w_end or (start == w_start and end == w_end):
+        i = bisect.bisect_right(starts, start) - 1
+        if i < 0:
+            continue
+        w_start, w_end, pos, after = long_words[i]
+        if end > w_end or (start == w_start and end == w_end):
             continue
         cleaned = _clean(word)
         if cleaned and (keep_stopwords or cleaned not in STOPWORDS):
-            out.append(Token(cleaned, pos, start, end, sub=True))
+            pieces.setdefault(after, []).append(Token(cleaned, pos, start, end, True))
+    if not pieces:
+        return tokens
+    out: list[Token] = []
+    for i, tok in enumerate(tokens, 1):
+        out.append(tok)
+        if i in pieces:
+            out.extend(pieces[i])
     return out
 
 

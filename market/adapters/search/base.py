@@ -99,10 +99,16 @@ class SearchQuery:
     weighted_terms: list[tuple[str, float]] | None = None
     exclude_ids: frozenset[str] = frozenset()
 
+    _chunks: list | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
     def chunks(self) -> list[analysis.QueryChunk]:
-        if self.weighted_terms is not None:
-            return [analysis.QueryChunk([w]) for w in _weighted_words(self.weighted_terms)]
-        return analysis.analyse_query(self.text)
+        """The analysed query (computed once: adapters and snippets both need it)."""
+        if self._chunks is None:
+            if self.weighted_terms is not None:
+                self._chunks = [analysis.QueryChunk([w]) for w in _weighted_words(self.weighted_terms)]
+            else:
+                self._chunks = analysis.analyse_query(self.text)
+        return self._chunks
 
     def term_weights(self) -> dict[str, float]:
         return {t: w for t, w in (self.weighted_terms or [])}

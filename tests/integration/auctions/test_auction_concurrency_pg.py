@@ -6,11 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
 
-from market.adapters.clock import SystemClock
+from market.adapters.clock import FrozenClock, SystemClock
 from market.services import auctions as svc
 
-from auction_world import INC, START, build_world, register_all
+from auction_world import INC, START, T0, add_lot, build_world, register_all
 
 THREADS = 32
 BIDS_EACH = 12
@@ -116,6 +117,85 @@ def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
     assert errors == []
     assert len({(a["accepted"], a["bid"]["seq"], a["bid"]["at"]) for a in answers}) == 1
     assert answers[0]["accepted"] and sum(not a["replayed"] for a in answers) == 1
+    with w.uow() as uow:
+        assert len(svc.auctions_repo(uow).bids(w.lot_id)) == 1
+    w.engine.dispose()
+
+
+def _probe_lock(engine, lot_id: int) -> bool:
+    """True if another transaction can take the lot's row lock right now (NOWAIT)."""
+    from sqlalchemy.exc import OperationalError
+    with engine.connect() as conn:
+        try:
+            conn.execute(text("SELECT id FROM auction_lots WHERE id = :id FOR UPDATE NOWAIT"), {"id": lot_id})
+            return True
+        except OperationalError:
+            return False
+        finally:
+            conn.rollback()
+
+
+@pytest.mark.postgres
+def test_a_refusal_releases_the_lot_before_recording_itself_and_an_accepted_bid_does_not(
+        auction_pg_url, monkeypatch):
+    from market.adapters.orm_auctions import AuctionRepository
+
+    now = T0 + timedelta(minutes=2)
+    w = build_world(auction_pg_url, T0)
+    w.lot_id = add_lot(w, T0)
+    register_all(w, w.lot_id, T0)
+    probe_engine = create_engine(auction_pg_url)
+    free_while_writing = []
+    real_record = AuctionRepository.record_bid
+
+    def record_and_probe(self, *args, **kwargs):
+        free_while_writing.append(_probe_lock(probe_engine, w.lot_id))
+        return real_record(self, *args, **kwargs)
+
+    monkeypatch.setattr(AuctionRepository, "record_bid", record_and_probe)
+    clock = FrozenClock(now)
+    accepted = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock, amount_fen=START)
+    refused = svc.place_bid(w.uow(), actor_id=w.bidders[1], lot_id=w.lot_id, clock=clock, amount_fen=START)
+    assert accepted["accepted"] and refused["refusal"] == "not_above_current"
+    assert free_while_writing == [False, True]
+    with w.uow() as uow:
+        assert [b.accepted for b in svc.auctions_repo(uow).bids(w.lot_id)] == [True, False]
+    probe_engine.dispose()
+    w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_copies_of_one_refused_request_racing_record_one_refusal(auction_pg_url):
+    clock = SystemClock()
+    now = clock.now()
+    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=2)
+    starts = now - timedelta(minutes=1)
+    w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
+                           achievement_id=w.achievement_ids[0], starting_price_fen=START,
+                           increment_fen=INC, deposit_fen=1_000_00, starts_at=starts,
+                           free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
+                           now=starts - timedelta(minutes=1))["id"]
+    register_all(w, w.lot_id, starts - timedelta(seconds=30))
+    copies = 8
+    barrier = threading.Barrier(copies)
+    answers, errors = [], []
+
+    def send():
+        try:
+            barrier.wait()
+            answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
+                                         amount_fen=START - INC, idempotency_key="too-low"))
+        except BaseException as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(copies)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert {(a["refusal"], a["bid"]["at"]) for a in answers} == {("below_start", answers[0]["bid"]["at"])}
+    assert sum(not a["replayed"] for a in answers) == 1
     with w.uow() as uow:
         assert len(svc.auctions_repo(uow).bids(w.lot_id)) == 1
     w.engine.dispose()

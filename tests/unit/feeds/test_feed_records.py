@@ -67,3 +67,8 @@ def test_import_run_counts_reconcile_with_rows_read():
     assert run.reconciles
     with pytest.raises(ValueError):
         run.count("skipped")
+
+
+def test_values_longer_than_the_database_columns_are_rejected_not_crashed_on():
+    rejected = build_listing("SH", raw(external_id="X" * 65, holder="长" * 201), COLUMNS)
+    assert {e.field for e in rejected.errors} == {"external_id", "holder"}
