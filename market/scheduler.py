@@ -42,6 +42,7 @@ class Runtime:
     rules: svc.AuctionRules = field(default_factory=svc.AuctionRules)
     gateway: object = None
     scheduler: object = None
+    search_indexer: object = None
 
 
 _runtime: Runtime | None = None
@@ -82,6 +83,7 @@ def sweep_job() -> None:
     if result.opened or result.closed or result.forfeited:
         log.info("sweep: opened %s closed %s forfeited %s", result.opened, result.closed, result.forfeited)
     _process_payments(rt)
+    _drain_search(rt)
     if rt.scheduler is not None:
         sync_jobs(rt.scheduler, rt.uow_factory, rt.clock.now())
 
@@ -98,6 +100,17 @@ def _process_payments(rt: Runtime) -> None:
         process_payment_outbox(rt.uow_factory, rt.gateway, rt.clock.now())
     except Exception:   # noqa: BLE001 - the next sweep tries again
         log.exception("payment outbox run failed")
+
+
+def _drain_search(rt: Runtime) -> None:
+    """Safety net for the search index: rows left in its outbox (a web worker could not get the
+    index lock in time, or died after its commit) are applied here within a sweep or two."""
+    if rt.search_indexer is None:
+        return
+    try:
+        rt.search_indexer.drain(max_batches=20)
+    except Exception:   # noqa: BLE001 - the next sweep tries again
+        log.exception("search outbox drain failed")
 
 
 # --------------------------------------------------------------------------- job bookkeeping
@@ -154,7 +167,8 @@ def build_scheduler(database_url: str, *, background: bool = False, jobstore_url
 def runtime_from_app(app) -> Runtime:
     s = app.extensions["market"]
     return Runtime(uow_factory=s.uow_factory, clock=s.clock, bus=s.events,
-                   rules=svc.rules_from_config(app.config), gateway=s.payment_gateway)
+                   rules=svc.rules_from_config(app.config), gateway=s.payment_gateway,
+                   search_indexer=s.extra.get("search_indexer"))
 
 
 def _start(app, rt: Runtime, seconds: float):

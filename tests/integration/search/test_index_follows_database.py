@@ -79,6 +79,22 @@ def test_a_change_committed_while_the_index_is_locked_is_applied_by_the_next_dra
     assert outbox_rows(services) == 0
 
 
+def test_the_scheduler_sweep_applies_what_a_locked_commit_left_behind(app, services, uow_factory):
+    from market import scheduler
+    indexer = services.extra["search_indexer"]
+    indexer.lock_timeout = 0.2
+    org = make_org(uow_factory)
+    held = services.search_index._ix.writer()
+    try:
+        ident = publish_achievement(uow_factory, org, "海水淡化反渗透膜")
+    finally:
+        held.cancel()
+    assert outbox_rows(services) == 1
+    scheduler._drain_search(scheduler.runtime_from_app(app))
+    assert found(services, "反渗透膜") == [ident]
+    assert outbox_rows(services) == 0
+
+
 def test_reindex_repairs_drift_that_check_index_reports(services, uow_factory):
     org = make_org(uow_factory)
     keep = publish_achievement(uow_factory, org, "海上风电基础")
