@@ -29,6 +29,8 @@ migrate: install
 
 seed: migrate
 	$(FLASK) market seed-demo --if-empty
+	$(FLASK) market import-demo > /dev/null
+	@echo "demo feeds of the four markets imported (see GET /api/v1/markets/SH/imports)"
 
 ## make run: install, migrate the SQLite database, load demo data, serve the API and the scheduler
 run: seed
