@@ -76,7 +76,7 @@ achievements = Table(
     Column("abstract", Text, nullable=False, default=""),
     Column("keywords", JSON, nullable=False, default=list),
     Column("ip_type", String(16), nullable=False),
-    Column("patent_numbers", JSON, nullable=False, default=list),
+    Column("application_numbers", JSON, nullable=False, default=list),
     Column("holder_id", ForeignKey("organisations.id"), nullable=False, index=True),
     Column("field", String(32), nullable=False),
     Column("maturity", String(16)),

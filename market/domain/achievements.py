@@ -24,7 +24,7 @@ TRANSITIONS = {
     "publish_imported": ({"draft", "withdrawn", "pending_review"}, "published"),
 }
 
-EDITABLE = ("title", "abstract", "keywords", "ip_type", "patent_numbers", "field", "maturity",
+EDITABLE = ("title", "abstract", "keywords", "ip_type", "application_numbers", "field", "maturity",
             "transfer_modes", "price_fen", "negotiable", "city")
 MAX_TITLE, MAX_ABSTRACT, MAX_KEYWORDS = 200, 20_000, 20
 
@@ -72,16 +72,16 @@ def clean_achievement_fields(data: dict) -> dict:
         if bad:
             errors["transfer_modes"] = [f"未知交易方式: {', '.join(bad)}"]
         out["transfer_modes"] = modes
-    if "patent_numbers" in data:
+    if "application_numbers" in data:
         numbers, bad = [], []
-        for raw in data["patent_numbers"] or []:
+        for raw in data["application_numbers"] or []:
             try:
                 numbers.append(normalise_patent_number(raw))
             except ValueError as exc:
                 bad.append(f"{raw}: {exc}")
         if bad:
-            errors["patent_numbers"] = bad
-        out["patent_numbers"] = list(dict.fromkeys(numbers))
+            errors["application_numbers"] = bad
+        out["application_numbers"] = list(dict.fromkeys(numbers))
     if data.get("price_fen") is not None:
         if data["price_fen"] < 0:
             errors["price_fen"] = ["价格不能为负"]
@@ -106,13 +106,13 @@ class Achievement(Reviewable):
     LABEL = "成果"
 
     def __init__(self, *, title: str, holder_id: int, market_code: str, field: str,
-                 ip_type: str, now: datetime, abstract: str = "", keywords=(), patent_numbers=(),
+                 ip_type: str, now: datetime, abstract: str = "", keywords=(), application_numbers=(),
                  maturity: str | None = None, transfer_modes=(), price_fen: int | None = None,
                  province: str | None = None, city: str | None = None,
                  created_by_id: int | None = None, status: str = "draft"):
         values = clean_achievement_fields(dict(
             title=title, abstract=abstract, keywords=list(keywords), ip_type=ip_type, field=field,
-            maturity=maturity, transfer_modes=list(transfer_modes), patent_numbers=list(patent_numbers),
+            maturity=maturity, transfer_modes=list(transfer_modes), application_numbers=list(application_numbers),
             price_fen=price_fen, negotiable=price_fen is None))
         for key, value in values.items():
             setattr(self, key, value)

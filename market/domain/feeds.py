@@ -59,7 +59,7 @@ class ListingRecord:
     abstract: str
     keywords: list[str]
     ip_type: str
-    patent_numbers: list[str]
+    application_numbers: list[str]
     holder_name: str
     field: str
     maturity: str
@@ -172,11 +172,11 @@ class _RowCheck:
         return RejectedRow(self.market_code, self.row, self.external_id, tuple(self.errors))
 
 
-def synthetic_key(patent_numbers: list[str], title: str, holder: str) -> str | None:
+def synthetic_key(application_numbers: list[str], title: str, holder: str) -> str | None:
     """A stable id for a market whose own id is only a row number (AH):
     the first patent number, else a digest of the normalised title and holder."""
-    if patent_numbers:
-        return f"P{patent_numbers[0]}"
+    if application_numbers:
+        return f"P{application_numbers[0]}"
     key = nz.title_holder_key(title, holder)
     if key.startswith("|") or key.endswith("|"):
         return None
@@ -219,7 +219,7 @@ def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
     return ListingRecord(
         market_code=market_code, row=raw.row, external_id=external_id, title=title,
         abstract=nz.clean_text(raw.abstract), keywords=nz.split_keywords(raw.keywords)[:MAX_KEYWORDS],
-        ip_type=ip_type, patent_numbers=list(dict.fromkeys(patents)), holder_name=holder,
+        ip_type=ip_type, application_numbers=list(dict.fromkeys(patents)), holder_name=holder,
         field=field_label, maturity=maturity, transfer_modes=modes, price_fen=price.fen,
         negotiable=price.negotiable, listed_on=listed_on, province=place.province,
         city=place.city[:MAX_PLACE] if place.city else None, withdrawn=raw.withdrawn,

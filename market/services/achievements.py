@@ -24,7 +24,7 @@ def create_achievement(uow, *, actor_id: int, data: dict, now: datetime) -> dict
         achievement = Achievement(
             title=data.get("title", ""), abstract=data.get("abstract") or "",
             keywords=data.get("keywords") or [], ip_type=data.get("ip_type"), field=data.get("field"),
-            patent_numbers=data.get("patent_numbers") or [], maturity=data.get("maturity"),
+            application_numbers=data.get("application_numbers") or [], maturity=data.get("maturity"),
             transfer_modes=data.get("transfer_modes") or [], price_fen=data.get("price_fen"),
             holder_id=holder.id, market_code=market_code, province=holder.province,
             city=data.get("city") or holder.city, created_by_id=user.id, now=now)

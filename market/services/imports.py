@@ -44,7 +44,7 @@ BATCH_ROWS = 500
 REPORT_ERRORS = 1000  # row errors returned inline with a run report (all are stored)
 Progress = Callable[[int, int], None]  # (rows done, rows total)
 
-LISTING_FIELDS = ("title", "abstract", "keywords", "ip_type", "patent_numbers", "field", "maturity",
+LISTING_FIELDS = ("title", "abstract", "keywords", "ip_type", "application_numbers", "field", "maturity",
                   "transfer_modes", "province", "city")
 DEMAND_FIELDS = ("title", "description", "field", "budget_min_fen", "budget_max_fen", "deadline",
                  "cooperation_mode", "province", "city")
@@ -449,7 +449,7 @@ class _AchievementImporter(_Importer):
         achievement = Achievement(
             title=record.title, holder_id=holder_id, market_code=record.market_code, field=record.field,
             ip_type=record.ip_type, now=self.now, abstract=record.abstract, keywords=record.keywords,
-            patent_numbers=record.patent_numbers, maturity=record.maturity,
+            application_numbers=record.application_numbers, maturity=record.maturity,
             transfer_modes=record.transfer_modes, price_fen=record.price_fen, province=record.province,
             city=record.city, created_by_id=self.actor_id)
         achievement.publish_imported(self.actor_id, self.now, reason=self.reason)
@@ -559,14 +559,14 @@ def _other_listed(achievement: Achievement, listing: AchievementListing) -> bool
 def _match_keys(record: ListingRecord) -> list[str]:
     """Patent numbers when there are any; the title + holder key only otherwise
     (two patents of one holder may share a title)."""
-    if record.patent_numbers:
-        return [f"P:{p}" for p in record.patent_numbers]
+    if record.application_numbers:
+        return [f"P:{p}" for p in record.application_numbers]
     return ["T:" + hashlib.sha1(record.title_holder_key.encode("utf-8")).hexdigest()]
 
 
-def _keys_of_achievement(patent_numbers, title: str, holder_name: str) -> list[str]:
-    if patent_numbers:
-        return [f"P:{p}" for p in patent_numbers]
+def _keys_of_achievement(application_numbers, title: str, holder_name: str) -> list[str]:
+    if application_numbers:
+        return [f"P:{p}" for p in application_numbers]
     return ["T:" + hashlib.sha1(nz.title_holder_key(title, holder_name).encode("utf-8")).hexdigest()]
 
 
@@ -587,7 +587,7 @@ def _backfill_match_keys(uow) -> None:
     here, so a market listing the same patent joins them instead of duplicating."""
     a, o, k = orm.achievements.c, orm.organisations.c, achievement_match_keys.c
     rows = uow.session.execute(
-        select(a.id, a.patent_numbers, a.title, o.name).join(orm.organisations, o.id == a.holder_id)
+        select(a.id, a.application_numbers, a.title, o.name).join(orm.organisations, o.id == a.holder_id)
         .where(~exists().where(k.achievement_id == a.id)).order_by(a.id)).all()
     if not rows:
         return

@@ -124,7 +124,7 @@ def seed_demo(uow_factory, hasher, now: datetime, *, if_empty: bool = False, lis
             price = None if rng.random() < 0.25 else rng.choice([5, 10, 20, 50, 80, 120, 300]) * 1_000_000
             a = Achievement(
                 title=title, abstract=abstract, keywords=keywords, ip_type=rng.choice(taxonomy.IP_TYPES[:4]),
-                field=field, patent_numbers=[_patent_number(rng, rng.randint(2016, 2024))],
+                field=field, application_numbers=[_patent_number(rng, rng.randint(2016, 2024))],
                 maturity=rng.choice(taxonomy.MATURITIES),
                 transfer_modes=rng.sample(taxonomy.TRANSFER_MODES, rng.randint(1, 3)), price_fen=price,
                 holder_id=holder.id, market_code=market_of[holder.province], province=holder.province,

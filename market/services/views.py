@@ -31,7 +31,7 @@ def listing_view(li) -> dict:
 def achievement_view(a, *, with_history: bool = False) -> dict:
     view = {
         "id": a.id, "title": a.title, "abstract": a.abstract, "keywords": list(a.keywords or []),
-        "ip_type": a.ip_type, "patent_numbers": list(a.patent_numbers or []),
+        "ip_type": a.ip_type, "application_numbers": list(a.application_numbers or []),
         "holder": {"id": a.holder.id, "name": a.holder.name, "kind": a.holder.kind,
                    "province": a.holder.province},
         "field": a.field, "maturity": a.maturity, "transfer_modes": list(a.transfer_modes or []),

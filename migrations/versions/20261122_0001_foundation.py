@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('abstract', sa.Text(), nullable=False),
     sa.Column('keywords', sa.JSON(), nullable=False),
     sa.Column('ip_type', sa.String(length=16), nullable=False),
-    sa.Column('patent_numbers', sa.JSON(), nullable=False),
+    sa.Column('application_numbers', sa.JSON(), nullable=False),
     sa.Column('holder_id', sa.Integer(), nullable=False),
     sa.Column('field', sa.String(length=32), nullable=False),
     sa.Column('maturity', sa.String(length=16), nullable=True),

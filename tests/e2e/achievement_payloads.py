@@ -5,7 +5,7 @@ ACHIEVEMENT = {
     "abstract": "本发明公开了一种柔性散热膜，导热系数提高百分之四十，适用于5G手机与可穿戴设备。",
     "keywords": ["石墨烯", "散热膜", "柔性电子"],
     "ip_type": "发明专利",
-    "patent_numbers": ["ZL200410033212.6"],
+    "application_numbers": ["ZL200410033212.6"],
     "field": "新材料",
     "maturity": "中试",
     "transfer_modes": ["转让", "普通许可"],

@@ -45,7 +45,7 @@ def test_member_creates_submits_and_after_approval_sees_it_public(client, cast):
     assert [a["id"] for a in public["items"]] == [ident]
     item = public["items"][0]
     assert item["holder"]["name"] == "沪东理工大学" and item["market_code"] == "SH"
-    assert item["patent_numbers"] == ["200410033212.6"] and item["price_fen"] == 80_000_000
+    assert item["application_numbers"] == ["200410033212.6"] and item["price_fen"] == 80_000_000
     assert item["published_at"].endswith("+08:00")
 
 
@@ -181,8 +181,8 @@ def test_operator_of_the_market_may_take_a_listing_down(client, cast):
     ({"price_fen": "八十万"}, "price_fen"),
     ({"price_fen": 12.5}, "price_fen"),
     ({"keywords": "石墨烯"}, "keywords"),
-    ({"patent_numbers": ["200410033212.5"]}, "patent_numbers"),
-    ({"patent_numbers": ["CN12345"]}, "patent_numbers"),
+    ({"application_numbers": ["200410033212.5"]}, "application_numbers"),
+    ({"application_numbers": ["CN12345"]}, "application_numbers"),
     ({"transfer_modes": ["赠送"]}, "transfer_modes"),
     ({"market_code": "BJ"}, "market_code"),
     ({"unexpected": 1}, "unexpected"),
@@ -228,7 +228,7 @@ def test_negotiable_when_no_price(client, cast):
 def test_public_list_filters_and_sorts(client, cast):
     a = publish(client, cast, field="新材料", price_fen=10_000_000, transfer_modes=["转让"])
     b = publish(client, cast, field="电子信息", price_fen=50_000_000, transfer_modes=["独占许可"], ip_type="软件著作权",
-                patent_numbers=[])
+                application_numbers=[])
     c = publish(client, cast, field="新材料", price_fen=None, transfer_modes=["作价入股", "转让"])
 
     def ids(query):

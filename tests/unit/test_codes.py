@@ -51,7 +51,7 @@ def test_credit_code_check_character_matches_the_standard_weights():
     ("2004100332126", "200410033212.6"),       # dot omitted
     ("98123456.9", "98123456.9"),              # legacy 8-digit number
 ])
-def test_patent_numbers_are_normalised(raw, expected):
+def test_application_numbers_are_normalised(raw, expected):
     assert normalise_patent_number(raw) == expected
 
 
@@ -69,7 +69,7 @@ def test_lower_case_x_check_character_is_upper_cased():
     ("CN200410033212.6", "格式"),
     ("", "格式"),
 ])
-def test_bad_patent_numbers_are_rejected_with_a_reason(raw, reason):
+def test_bad_application_numbers_are_rejected_with_a_reason(raw, reason):
     with pytest.raises(ValueError, match=reason):
         normalise_patent_number(raw)
 

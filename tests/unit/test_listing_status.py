@@ -102,7 +102,7 @@ def test_only_drafts_can_be_edited():
     ("title", "", "title"),
     ("field", "量子玄学", "field"),
     ("ip_type", "商标", "ip_type"),
-    ("patent_numbers", ["200410033212.5"], "patent_numbers"),
+    ("application_numbers", ["200410033212.5"], "application_numbers"),
     ("price_fen", -1, "price_fen"),
     ("transfer_modes", ["赠送"], "transfer_modes"),
 ])

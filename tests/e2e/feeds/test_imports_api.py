@@ -28,7 +28,7 @@ def test_imported_achievements_are_public_with_their_markets(client, cast):
     upload(client, "SH", "sh_achievements.jsonl", cast["op_sh"])
     upload(client, "JS", "js_achievements.csv", cast["op_js"])
     page = client.get("/api/v1/achievements?per_page=100").get_json()
-    shared = [a for a in page["items"] if a["patent_numbers"] == ["202310000001.5"]]
+    shared = [a for a in page["items"] if a["application_numbers"] == ["202310000001.5"]]
     assert len(shared) == 1 and shared[0]["markets"] == ["JS", "SH"]
 
 

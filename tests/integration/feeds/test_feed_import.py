@@ -30,7 +30,7 @@ def test_first_import_publishes_achievements_with_their_market_listing(run_impor
                                 "rejected": 2}
     with uow_factory() as uow:
         a = achievement_of(uow, "SH", "SH-T-001")
-        assert (a.status, a.market_code, a.price_fen, a.patent_numbers) == ("published", "SH", 120_000_000,
+        assert (a.status, a.market_code, a.price_fen, a.application_numbers) == ("published", "SH", 120_000_000,
                                                                             ["202310000001.5"])
         assert a.holder.name == "东海理工大学" and a.holder.kind == "university"
         assert [(li.market_code, li.external_id, li.status) for li in a.listings] == [("SH", "SH-T-001", "listed")]
@@ -297,7 +297,7 @@ def test_achievement_entered_on_the_platform_is_joined_by_an_import(run_import, 
         uow.organisations.add(org)
         uow.flush()
         a = Achievement(title="自有成果", holder_id=org.id, market_code="SH", field="新能源与高效节能",
-                        ip_type="发明专利", now=clock.now(), patent_numbers=["202310000001.5"], maturity="中试")
+                        ip_type="发明专利", now=clock.now(), application_numbers=["202310000001.5"], maturity="中试")
         uow.achievements.add(a)
         uow.commit()
         own_id = a.id

@@ -36,7 +36,7 @@ def expected_duplicate_groups(feeds_dir) -> list[set[tuple[str, str]]]:
         for record in adapter.read(io.BytesIO(data), adapter.detect_kind(data[:HEAD_BYTES])):
             if not isinstance(record, ListingRecord):
                 continue
-            keys = [f"P:{p}" for p in record.patent_numbers] or [
+            keys = [f"P:{p}" for p in record.application_numbers] or [
                 "T:" + hashlib.sha1(nz.title_holder_key(record.title, record.holder_name).encode()).hexdigest()]
             for key in keys:
                 groups[key].add((market, record.external_id))

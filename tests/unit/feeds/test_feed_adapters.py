@@ -38,7 +38,7 @@ def test_sh_jsonl_rows_are_normalised(feed_fixture):
     assert kind == ACHIEVEMENTS
     first = by_id(rows)["SH-T-001"]
     assert isinstance(first, ListingRecord)
-    assert first.patent_numbers == ["202310000001.5"]  # ZL stripped
+    assert first.application_numbers == ["202310000001.5"]  # ZL stripped
     assert (first.price_fen, first.negotiable) == (120_000_000, False)
     assert first.listed_on.isoformat() == "2024-03-05"
     assert (first.field, first.maturity, first.transfer_modes) == ("新能源与高效节能", "中试", ["转让"])

@@ -144,7 +144,7 @@ def test_title_holder_key_ignores_spacing_punctuation_and_case():
     assert nz.title_holder_key("甲方法", "A大学") != nz.title_holder_key("甲方法", "B大学")
 
 
-def test_patent_numbers_lose_zl_and_get_an_uppercase_check_character():
+def test_application_numbers_lose_zl_and_get_an_uppercase_check_character():
     assert nz.normalise_patent("ZL201921297703.x") == "201921297703.X"
     assert nz.normalise_patent("２０１９２１２９７７０３．Ｘ") == "201921297703.X"
     assert nz.normalise_patent("") is None
