@@ -215,7 +215,8 @@ def reoffer_lot(uow, *, actor_id: int, lot_id: int, starts_at: datetime,
 
 def register_for_lot(uow, *, actor_id: int, lot_id: int, now: datetime, gateway=None) -> dict:
     """An enterprise registers; its deposit is pending until the gateway (or operator) holds it.
-    Registering twice returns the first registration."""
+    Registering twice returns the first registration (and asks an online gateway again for the
+    payment hold if it could not be had the first time)."""
     with uow:
         user = load_actor(uow, actor_id)
         org = user.organisation
@@ -223,31 +224,44 @@ def register_for_lot(uow, *, actor_id: int, lot_id: int, now: datetime, gateway=
             raise Forbidden("只有机构成员可以报名竞买 (organisation members only)")
         repo = auctions_repo(uow)
         lot = _lot_or_404(repo, lot_id, lock=True)
-        existing = repo.registration(lot.id, org.id)
-        if existing is not None:
-            return registration_view(existing, lot)
-        if org.id != lot.seller_id and org.kind not in BIDDER_KINDS:
-            raise Forbidden("只有企业可以报名竞买 (only enterprises may bid)")
-        registration = lot.register(bidder_id=org.id, user_id=user.id, now=now,
-                                    paddle_no=repo.next_paddle_no(lot.id),
-                                    gateway=getattr(gateway, "name", "manual"))
-        registration.lot_id = lot.id
-        repo.add(registration)
-        uow.flush()
-        deposit = registration.deposit
-        if gateway is not None:
-            hold = gateway.create_hold(deposit_id=deposit.id, amount_fen=deposit.amount_fen,
-                                       metadata={"lot_id": lot.id, "bidder_id": org.id,
-                                                 "deposit_id": deposit.id},
-                                       idempotency_key=f"deposit-{deposit.id}-hold")
-            deposit.reference = hold.reference
-            client_secret = hold.client_secret
-        else:
-            client_secret = None
-        uow.commit()
+        registration = repo.registration(lot.id, org.id)
+        if registration is None:
+            registration = _new_registration(uow, repo, lot, org, user, now, gateway)
         view = registration_view(registration, lot)
-        view["deposit"]["client_secret"] = client_secret
-        return view
+        deposit_id, pending = registration.deposit.id, registration.deposit.status == "pending"
+    hold = _open_online_hold(uow, gateway, actor_id, deposit_id, now) if pending else None
+    view["deposit"]["client_secret"] = hold["client_secret"] if hold else None
+    if hold:
+        view["deposit"]["reference"] = hold["reference"]
+    return view
+
+
+def _new_registration(uow, repo, lot, org, user, now, gateway):
+    if org.id != lot.seller_id and org.kind not in BIDDER_KINDS:
+        raise Forbidden("只有企业可以报名竞买 (only enterprises may bid)")
+    registration = lot.register(bidder_id=org.id, user_id=user.id, now=now,
+                                paddle_no=repo.next_paddle_no(lot.id),
+                                gateway=getattr(gateway, "name", "manual"))
+    registration.lot_id = lot.id
+    repo.add(registration)
+    uow.commit()
+    return registration
+
+
+def _open_online_hold(uow, gateway, actor_id: int, deposit_id: int, now: datetime) -> dict | None:
+    """Ask an online gateway for the deposit's hold once the registration is committed: a provider
+    call never runs inside our transaction (nor holds the lot's lock). If the provider cannot be
+    reached, the registration stands and the bidder asks again (POST /deposits/{id}/payment/intent)."""
+    if gateway is None or getattr(gateway, "name", "manual") == "manual":
+        return None
+    from market.adapters.payments.base import PaymentError
+    from market.services.payments import start_deposit_payment
+    try:
+        return start_deposit_payment(lambda: uow, gateway, actor_id=actor_id, deposit_id=deposit_id,
+                                     now=now)
+    except PaymentError:
+        log.warning("deposit %s: payment provider unavailable at registration", deposit_id)
+        return None
 
 
 def my_registrations(uow, *, actor_id: int) -> list[dict]:
