@@ -18,6 +18,7 @@ class Config:
     SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
     SEARCH_INDEX_DIR = str(ROOT / "search_index")
     TOKEN_TTL_HOURS = 24 * 7
+    AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (revocation: ≤ 1 s late elsewhere)
     LOGIN_RATE_LIMIT = "10 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_PAGE_SIZE = 100
@@ -54,6 +55,7 @@ class TestingConfig(Config):
     DATABASE_URL = "sqlite://"
     SEARCH_BACKEND = "fake"
     LOGIN_RATE_LIMIT = "1000 per minute"
+    AUTH_CACHE_SECONDS = 0.0
     RATELIMIT_ENABLED = True
 
 

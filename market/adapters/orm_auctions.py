@@ -494,10 +494,6 @@ class AuctionRepository:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
 
-    def add_bids(self, lot_id: int, bids: list[Bid]) -> None:
-        """Bids are append-only records: written with one Core statement, never loaded back here."""
-        self.session.execute(insert(auction_bids), _bid_rows(lot_id, bids))
-
     def bid_response(self, user_id: int, key: str) -> tuple[int, dict] | None:
         c = auction_bid_requests.c
         row = self.session.execute(select(c.lot_id, c.response).where(

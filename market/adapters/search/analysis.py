@@ -95,47 +95,62 @@ def tokenize(text: str, *, subwords: bool = True, keep_stopwords: bool = False) 
     """Word tokens of ``text`` with word-counted positions (see module docstring).
 
     Each word comes first, followed by its sub-words (same position)."""
+    new = tuple.__new__
+    return [new(Token, t) for t in raw_tokens(text, subwords=subwords, keep_stopwords=keep_stopwords)]
+
+
+def raw_tokens(text: str, *, subwords: bool = True, keep_stopwords: bool = False) -> list[tuple]:
+    """``tokenize`` as plain ``(text, pos, start, end, sub)`` tuples: the indexing hot
+    path (~125 tokens a document) skips building a named tuple per token."""
     if not text:
         return []
     norm = normalise(text)
-    tokens: list[Token] = []
+    tokens: list[tuple] = []
     long_words: list[tuple[int, int, int, int]] = []  # (start, end, pos, index after it in tokens)
     pos = -1
+    clean, stop, append = _clean, (() if keep_stopwords else STOPWORDS), tokens.append
     for word, start, end in rjieba.tokenize(norm):
-        cleaned = _clean(word)
+        cleaned = clean(word)
         if not cleaned:
             continue
         pos += 1
-        if keep_stopwords or cleaned not in STOPWORDS:
-            tokens.append(Token(cleaned, pos, start, end))
+        if cleaned not in stop:
+            append((cleaned, pos, start, end, False))
             if subwords and end - start > 2:
                 long_words.append((start, end, pos, len(tokens)))
     if not long_words:
         return tokens
-    return _with_subwords(norm, tokens, long_words, keep_stopwords)
+    return _with_subwords(norm, tokens, long_words, stop)
 
 
-def _with_subwords(norm: str, tokens: list[Token], long_words: list, keep_stopwords: bool) -> list[Token]:
+def _with_subwords(norm: str, tokens: list[tuple], long_words: list, stop) -> list[tuple]:
     """Insert the search-mode pieces strictly inside each long word, right after it."""
     starts = [w[0] for w in long_words]
-    pieces: dict[int, list[Token]] = {}
+    pieces: dict[int, list[tuple]] = {}
+    clean, bisect_right = _clean, bisect.bisect_right
     for word, start, end in rjieba.tokenize(norm, mode="search"):
-        i = bisect.bisect_right(starts, start) - 1
+        i = bisect_right(starts, start) - 1
         if i < 0:
             continue
         w_start, w_end, pos, after = long_words[i]
         if end > w_end or (start == w_start and end == w_end):
             continue
-        cleaned = _clean(word)
-        if cleaned and (keep_stopwords or cleaned not in STOPWORDS):
-            pieces.setdefault(after, []).append(Token(cleaned, pos, start, end, True))
+        cleaned = clean(word)
+        if cleaned and cleaned not in stop:
+            found = pieces.get(after)
+            if found is None:
+                pieces[after] = [(cleaned, pos, start, end, True)]
+            else:
+                found.append((cleaned, pos, start, end, True))
     if not pieces:
         return tokens
-    out: list[Token] = []
-    for i, tok in enumerate(tokens, 1):
-        out.append(tok)
-        if i in pieces:
-            out.extend(pieces[i])
+    out: list[tuple] = []
+    last = 0
+    for after in sorted(pieces):
+        out += tokens[last:after]
+        out += pieces[after]
+        last = after
+    out += tokens[last:]
     return out
 
 

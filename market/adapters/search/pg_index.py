@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from bisect import bisect_right
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterable
@@ -54,12 +55,14 @@ def tsvector_literal(doc: SearchDocument) -> str:
         line_ends.append(len(value) if end < 0 else end)
         cursor = (end + 1) if end >= 0 else len(value)
     positions: dict[str, list[str]] = {}
-    for tok in analysis.tokenize(value):
-        label = next((WEIGHT_LABELS[i] for i, end in enumerate(line_ends) if tok.start < end), "D")
-        pos = min(tok.pos + 1, MAX_POS)
-        entry = positions.setdefault(tok.text, [])
+    labels = WEIGHT_LABELS[:len(line_ends)] + ("D",)
+    for term, pos, start, _end, _sub in analysis.raw_tokens(value):
+        label = labels[bisect_right(line_ends, start)]  # the first line ending after the token's start
+        entry = positions.get(term)
+        if entry is None:
+            entry = positions[term] = []
         if len(entry) < 255:
-            entry.append(f"{pos}{label}")
+            entry.append(f"{min(pos + 1, MAX_POS)}{label}")
     return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
