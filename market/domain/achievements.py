@@ -6,7 +6,7 @@ from datetime import date, datetime
 from . import taxonomy
 from .codes import normalise_patent_number
 from .errors import Forbidden, ValidationFailed
-from .status import HistoryEntry, Reviewable
+from .status import HistoryEntry, Reviewable, clean_title
 
 STATUSES = ("draft", "pending_review", "published", "in_auction", "sold", "withdrawn")
 PUBLIC_STATUSES = ("published", "in_auction")
@@ -49,13 +49,7 @@ def clean_achievement_fields(data: dict) -> dict:
     listing every bad field. Returns normalised values."""
     errors: dict[str, list[str]] = {}
     out = dict(data)
-    if "title" in data:
-        title = (data["title"] or "").strip()
-        if not title:
-            errors["title"] = ["标题不能为空"]
-        elif len(title) > MAX_TITLE:
-            errors["title"] = [f"标题不能超过{MAX_TITLE}字"]
-        out["title"] = title
+    clean_title(data, out, errors, MAX_TITLE)
     if "abstract" in data and len(data["abstract"] or "") > MAX_ABSTRACT:
         errors["abstract"] = [f"简介不能超过{MAX_ABSTRACT}字"]
     if "keywords" in data:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from . import taxonomy
 from .errors import Forbidden, ValidationFailed
-from .status import HistoryEntry, Reviewable
+from .status import HistoryEntry, Reviewable, clean_title
 
 STATUSES = ("draft", "pending_review", "open", "closed")
 TRANSITIONS = {
@@ -27,13 +27,7 @@ class DemandHistory(HistoryEntry):
 def clean_demand_fields(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
     out = dict(data)
-    if "title" in data:
-        title = (data["title"] or "").strip()
-        if not title:
-            errors["title"] = ["标题不能为空"]
-        elif len(title) > MAX_TITLE:
-            errors["title"] = [f"标题不能超过{MAX_TITLE}字"]
-        out["title"] = title
+    clean_title(data, out, errors, MAX_TITLE)
     if "description" in data and len(data["description"] or "") > MAX_DESCRIPTION:
         errors["description"] = [f"需求描述不能超过{MAX_DESCRIPTION}字"]
     if data.get("field") is not None and data["field"] not in taxonomy.FIELDS:

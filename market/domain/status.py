@@ -22,6 +22,18 @@ class HistoryEntry:
     detail: dict[str, Any] | None = field(default=None)
 
 
+def clean_title(data: dict, out: dict, errors: dict, max_len: int) -> None:
+    """A listing's title: trimmed, present, not too long (shared by achievements and demands)."""
+    if "title" not in data:
+        return
+    title = (data["title"] or "").strip()
+    if not title:
+        errors["title"] = ["标题不能为空"]
+    elif len(title) > max_len:
+        errors["title"] = [f"标题不能超过{max_len}字"]
+    out["title"] = title
+
+
 def transition(entity, action: str, table: dict, *, actor_id, now: datetime,
                reason: str | None = None, detail: dict | None = None, label: str = "") -> None:
     allowed_from, target = table[action]

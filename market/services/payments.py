@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from market.adapters.orm_payments import OutboxCommand, PaymentRepository
 from market.adapters.payments.base import PaymentError, PaymentGateway
 from market.adapters.payments.webhooks import WebhookEvent
-from market.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from market.domain.errors import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,8 @@ from market.adapters.search.base import (  # noqa: F401
     SearchDocument, SearchHit, SearchIndex, SearchQuery, SearchResult,
 )
 
+__all__ = ["SearchDocument", "SearchHit", "SearchIndex", "SearchQuery", "SearchResult", "build_search_index"]
+
 
 def build_search_index(config: dict, engine=None) -> SearchIndex:
     """The adapter named by SEARCH_BACKEND: "whoosh" (default), "postgres" or "fake"."""
