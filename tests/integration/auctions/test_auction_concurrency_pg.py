@@ -85,11 +85,12 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
     w.engine.dispose()
 
 
-@pytest.mark.postgres
-def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
+def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int = 8):
+    """A lot open now, and `copies` threads sending the same bid with one idempotency key at once
+    (a client retrying while its first request is still in flight)."""
     clock = SystemClock()
     now = clock.now()
-    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=2)
+    w = build_world(url, now - timedelta(minutes=5), bidders=2)
     starts = now - timedelta(minutes=1)
     w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
                            achievement_id=w.achievement_ids[0], starting_price_fen=START,
@@ -97,7 +98,6 @@ def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
                            free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
                            now=starts - timedelta(minutes=1))["id"]
     register_all(w, w.lot_id, starts - timedelta(seconds=30))
-    copies = 8
     barrier = threading.Barrier(copies)
     answers, errors = [], []
 
@@ -105,7 +105,7 @@ def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
         try:
             barrier.wait()
             answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
-                                         amount_fen=START, idempotency_key="retry-me"))
+                                         amount_fen=amount_fen, idempotency_key=key))
         except BaseException as exc:   # noqa: BLE001
             errors.append(exc)
 
@@ -114,6 +114,12 @@ def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
         t.start()
     for t in threads:
         t.join()
+    return w, answers, errors
+
+
+@pytest.mark.postgres
+def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
+    w, answers, errors = _race_copies_of_one_bid(auction_pg_url, amount_fen=START, key="retry-me")
     assert errors == []
     assert len({(a["accepted"], a["bid"]["seq"], a["bid"]["at"]) for a in answers}) == 1
     assert answers[0]["accepted"] and sum(not a["replayed"] for a in answers) == 1
@@ -166,33 +172,7 @@ def test_a_refusal_releases_the_lot_before_recording_itself_and_an_accepted_bid_
 
 @pytest.mark.postgres
 def test_copies_of_one_refused_request_racing_record_one_refusal(auction_pg_url):
-    clock = SystemClock()
-    now = clock.now()
-    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=2)
-    starts = now - timedelta(minutes=1)
-    w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
-                           achievement_id=w.achievement_ids[0], starting_price_fen=START,
-                           increment_fen=INC, deposit_fen=1_000_00, starts_at=starts,
-                           free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
-                           now=starts - timedelta(minutes=1))["id"]
-    register_all(w, w.lot_id, starts - timedelta(seconds=30))
-    copies = 8
-    barrier = threading.Barrier(copies)
-    answers, errors = [], []
-
-    def send():
-        try:
-            barrier.wait()
-            answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
-                                         amount_fen=START - INC, idempotency_key="too-low"))
-        except BaseException as exc:   # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=send) for _ in range(copies)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    w, answers, errors = _race_copies_of_one_bid(auction_pg_url, amount_fen=START - INC, key="too-low")
     assert errors == []
     assert {(a["refusal"], a["bid"]["at"]) for a in answers} == {("below_start", answers[0]["bid"]["at"])}
     assert sum(not a["replayed"] for a in answers) == 1
