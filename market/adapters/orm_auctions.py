@@ -1,18 +1,18 @@
 """Auction tables, their imperative mapping, and the repository the auction services use.
 
-Concurrency lives here in two forms:
-- `lot_for_update` / `lock_lot_for_bid` take the lot's row lock (SELECT ... FOR UPDATE on
-  PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so bids on one lot are applied
-  one at a time;
+Concurrency lives here in three forms:
+- `lot_for_update` takes the lot's row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+  BEGIN IMMEDIATE already serialises writers) for the lot changes other than bids;
 - every UPDATE of a lot is conditional on its version (`version_id_col`, or the explicit
-  `version = :read` in `record_bid`): a write based on a stale read fails instead of overwriting,
-  which is what makes a close exactly-once even without a lock.
-
-The bid path (`lock_lot_for_bid` + `record_bid`) is the hot one and skips the ORM's unit of work:
-one SELECT takes the lock and reads everything the rules need (lot, bidder, registration, deposit,
-an earlier answer to the same idempotency key); one statement writes the result (on PostgreSQL a
-single statement with data-modifying CTEs: the lot UPDATE, the bids, the events and the stored
-answer). So the lot's lock is held for one round trip plus the COMMIT, instead of five.
+  `version = :read` of the bid path): a write based on a stale read fails instead of overwriting,
+  which is what makes a close exactly-once even without a lock;
+- the bid path (`read_bid_context` + `write_bid`) is the hot one and skips the ORM's unit of work:
+  one SELECT reads everything the rules need (lot, bidder, registration, deposit, an earlier answer
+  to the same idempotency key); one statement writes the result (on PostgreSQL a single statement
+  with data-modifying CTEs: the lot UPDATE, the bids, the events and the stored answer). On
+  PostgreSQL the read is a snapshot and the write is its own transaction, conditional on the
+  version read, so the lot's row is locked only while that statement runs and commits; a bid that
+  lost the race is decided again, and after a few tries reads under the row lock.
 """
 from __future__ import annotations
 
@@ -205,9 +205,10 @@ class BidContext:
     org_id: int | None
     registration: Registration | None
     previous: tuple[int, dict] | None   # (lot_id, answer) of an earlier request with this key
+    locked: bool = True             # read under the lot's row lock (else: a snapshot, see write_bid)
 
 
-def _bid_context_statement(with_key: bool):
+def _bid_context_statement(with_key: bool, lock: bool = True):
     l, u, r, d = auction_lots, users, auction_registrations, deposits
     columns = [*l.c, u.c.id.label("u_id"), u.c.active.label("u_active"),
                u.c.organisation_id.label("u_org"),
@@ -221,8 +222,8 @@ def _bid_context_statement(with_key: bool):
         joined = joined.outerjoin(q, and_(q.c.user_id == bindparam("user_id"),
                                           q.c.idempotency_key == bindparam("key")))
         columns += [q.c.lot_id.label("q_lot_id"), q.c.response.label("q_response")]
-    return (select(*columns).select_from(joined).where(l.c.id == bindparam("lot_id"))
-            .with_for_update(of=l))
+    stmt = select(*columns).select_from(joined).where(l.c.id == bindparam("lot_id"))
+    return stmt.with_for_update(of=l) if lock else stmt
 
 
 _BID_CONTEXT = {}
@@ -236,7 +237,7 @@ def _detached(cls, values: dict):
     return obj
 
 
-def _bid_context(row) -> BidContext:
+def _bid_context(row, locked: bool = True) -> BidContext:
     m = row._mapping
     lot = _detached(Lot, {c.name: m[c] for c in auction_lots.c})
     registration = None
@@ -249,7 +250,8 @@ def _bid_context(row) -> BidContext:
         previous = (m["q_lot_id"], m["q_response"])
     return BidContext(lot=lot, read={k: getattr(lot, k) for k in (*BID_STATE, "version")},
                       user_found=m["u_id"] is not None, user_active=bool(m["u_active"]),
-                      org_id=m["u_org"], registration=registration, previous=previous)
+                      org_id=m["u_org"], registration=registration, previous=previous,
+                      locked=locked)
 
 
 def _bid_rows(lot_id: int, bids) -> list[dict]:
@@ -280,37 +282,50 @@ _ANSWER_COLUMNS = ("user_id", "idempotency_key", "response", "created_at")
 
 
 @functools.lru_cache(maxsize=64)
-def _bid_write_statement(update_lot: bool, n_bids: int, n_events: int, answer: bool):
+def _bid_write_statement(update_lot: bool, n_bids: int, n_events: int, answer: bool,
+                         guard_version: bool = False):
     """PostgreSQL: every write of a bid in one statement (one round trip): data-modifying CTEs,
-    which all run exactly once whatever the final SELECT reads. Returns the number of lot rows
-    updated (1, or 0 if the version moved; NULL when the lot is not updated). One text statement
-    per shape, with typed parameters, so SQLAlchemy compiles each shape once."""
+    which all run exactly once whatever the final SELECT reads. With a guard (the lot's UPDATE
+    conditional on the version read, or with `guard_version` a plain check of that version) the
+    inserts happen only if the guard found the lot as it was read; the statement returns the
+    number of lot rows the guard found (1, or 0 if the version moved; NULL without a guard).
+    One text statement per shape, with typed parameters, so SQLAlchemy compiles each shape once."""
     types = {}
     parts = []
     if update_lot:
         sets = ", ".join(f"{k} = :{k}" for k in BID_STATE)
-        parts.append(f"lot_update AS (UPDATE auction_lots SET {sets}, version = :new_version "
+        parts.append(f"guard AS (UPDATE auction_lots SET {sets}, version = :new_version "
                      "WHERE id = :lot_id AND version = :version RETURNING id)")
         types.update({k: auction_lots.c[k].type for k in BID_STATE})
+    elif guard_version:
+        parts.append("guard AS (SELECT id FROM auction_lots WHERE id = :lot_id AND version = :version)")
+    guarded = update_lot or guard_version
 
-    def values(prefix: str, table, columns, count: int) -> str:
+    def insert_rows(table, columns, rows: list[list[str]]) -> str:
+        head = f"INSERT INTO {table.name} (lot_id, {', '.join(columns)}) "
+        values = "VALUES " + ", ".join("(:lot_id, " + ", ".join(f":{n}" for n in names) + ")"
+                                       for names in rows)
+        if not guarded:
+            return head + values
+        return head + f"SELECT * FROM ({values}) AS v WHERE EXISTS (SELECT FROM guard)"
+
+    def named(prefix: str, table, columns, count: int) -> list[list[str]]:
         rows = []
         for i in range(count):
             names = [f"{prefix}{i}_{col}" for col in columns]
             types.update({name: table.c[col].type for name, col in zip(names, columns)})
-            rows.append("(:lot_id, " + ", ".join(f":{name}" for name in names) + ")")
-        return (f"INSERT INTO {table.name} (lot_id, {', '.join(columns)}) VALUES " + ", ".join(rows))
+            rows.append(names)
+        return rows
 
     if n_bids:
-        parts.append(f"new_bids AS ({values('b', auction_bids, _BID_COLUMNS, n_bids)})")
+        parts.append(f"new_bids AS ({insert_rows(auction_bids, _BID_COLUMNS, named('b', auction_bids, _BID_COLUMNS, n_bids))})")
     if n_events:
-        parts.append(f"new_events AS ({values('e', auction_events, _EVENT_COLUMNS, n_events)})")
+        parts.append(f"new_events AS ({insert_rows(auction_events, _EVENT_COLUMNS, named('e', auction_events, _EVENT_COLUMNS, n_events))})")
     if answer:
         names = [f"q_{col}" for col in _ANSWER_COLUMNS]
         types.update({name: auction_bid_requests.c[col].type for name, col in zip(names, _ANSWER_COLUMNS)})
-        parts.append(f"answer AS (INSERT INTO auction_bid_requests (lot_id, {', '.join(_ANSWER_COLUMNS)}) "
-                     "VALUES (:lot_id, " + ", ".join(f":{n}" for n in names) + "))")
-    final = "SELECT count(*) FROM lot_update" if update_lot else "SELECT NULL"
+        parts.append(f"answer AS ({insert_rows(auction_bid_requests, _ANSWER_COLUMNS, [names])})")
+    final = "SELECT count(*) FROM guard" if guarded else "SELECT NULL"
     sql = ("WITH " + ",\n".join(parts) + "\n" + final) if parts else final
     return text(sql).bindparams(*(bindparam(name, type_=type_) for name, type_ in types.items()))
 
@@ -341,21 +356,95 @@ class AuctionRepository:
         """The lot, row-locked until the transaction ends, read fresh from the database."""
         return self.session.get(Lot, ident, with_for_update=True, populate_existing=True)
 
-    def lock_lot_for_bid(self, lot_id: int, user_id: int, key: str | None = None) -> BidContext | None:
-        """Take the lot's row lock and read, in the same statement, the bidder's organisation, its
-        registration and deposit, and any earlier answer to `key`. None when there is no such lot.
+    @property
+    def optimistic_bids(self) -> bool:
+        """PostgreSQL decides a bid on a snapshot and writes it only if the lot has not moved
+        (see `write_bid`); SQLite's BEGIN IMMEDIATE serialises every writer, so it reads locked."""
+        return self.session.get_bind().dialect.name == "postgresql"
 
-        On PostgreSQL a row waiting for the lock is re-read once it is granted (READ COMMITTED),
-        so the lot's state is the latest committed one; the joined rows are from the statement's
-        start, which is what a separate read just before the lock gave before."""
-        stmt = _BID_CONTEXT.get(bool(key))
+    def read_bid_context(self, lot_id: int, user_id: int, key: str | None = None, *,
+                         lock: bool = True) -> BidContext | None:
+        """Read, in one statement, the lot, the bidder's organisation, its registration and
+        deposit, and any earlier answer to `key`. None when there is no such lot.
+
+        With `lock`, the statement takes the lot's row lock until the transaction ends; on
+        PostgreSQL a row waiting for the lock is re-read once it is granted (READ COMMITTED), so
+        the lot's state is the latest committed one; the joined rows are from the statement's
+        start. Without it (PostgreSQL only), the statement is its own transaction: a snapshot
+        that `write_bid` checks the lot's version against."""
+        locked = lock or not self.optimistic_bids
+        stmt = _BID_CONTEXT.get((bool(key), locked))
         if stmt is None:
-            stmt = _BID_CONTEXT[bool(key)] = _bid_context_statement(bool(key))
+            stmt = _BID_CONTEXT[(bool(key), locked)] = _bid_context_statement(bool(key), locked)
         params = {"lot_id": lot_id, "user_id": user_id}
         if key:
             params["key"] = key
-        row = self.session.connection().execute(stmt, params).first()
-        return None if row is None else _bid_context(row)
+        if locked:
+            row = self.session.connection().execute(stmt, params).first()
+        else:
+            row = self._on_its_own(lambda conn: conn.execute(stmt, params).first())
+        return None if row is None else _bid_context(row, locked)
+
+    def write_bid(self, ctx: BidContext, bids, events: list[dict], answer: dict | None,
+                  *, holds_only_on_state_read: bool) -> bool:
+        """Record a decided bid; False (nothing written) when the lot moved since a snapshot read.
+
+        Read under the lock, it always writes: the lot's new state and the records if the lot
+        changed, else (a refusal) it lets the lock go first and appends. Decided on a snapshot,
+        it writes in one statement that is its own transaction: an UPDATE conditional on the
+        version read (the row lock is held only for that statement and its commit, never while
+        Python decides), or for a refusal an append — checked against the version read only when
+        a later bid could have lifted the refusal. Either way a bid is linearised at the moment
+        its write finds the lot as read, so accepted bids stay strictly increasing."""
+        if ctx.locked:
+            if events or self.lot_changes(ctx):
+                self.record_bid(ctx, bids, events, answer)
+            else:
+                self.release_lot_and_append(ctx, bids, answer)
+            return True
+        lot = ctx.lot
+        update_lot = bool(self.lot_changes(ctx))
+        guard = update_lot or holds_only_on_state_read
+        params = self._bid_params(ctx, bids, events, answer, update_lot)
+        if guard:
+            params["version"] = ctx.read["version"]
+        stmt = _bid_write_statement(update_lot, len(bids), len(events), answer is not None,
+                                    guard_version=guard and not update_lot)
+        found = self._on_its_own(lambda conn: conn.execute(stmt, params).scalar())
+        if guard and found != 1:
+            return False
+        if update_lot:
+            lot.version = ctx.read["version"] + 1
+        return True
+
+    def _on_its_own(self, run):
+        """Run `run(connection)` as its own transaction (PostgreSQL autocommit): no BEGIN round
+        trip, and any lock a statement takes ends with it. The session's transaction has nothing
+        pending here (the bid path writes nothing through the ORM), so its commit is a no-op."""
+        conn = self.session.connection()
+        driver = conn.connection.driver_connection
+        driver.autocommit = True
+        try:
+            return run(conn)
+        finally:
+            driver.autocommit = False
+
+    @staticmethod
+    def _bid_params(ctx: BidContext, bids, events: list[dict], answer: dict | None,
+                    update_lot: bool) -> dict:
+        """The parameters of `_bid_write_statement` for this bid."""
+        lot = ctx.lot
+        params = {"lot_id": lot.id}
+        if update_lot:
+            params.update({k: getattr(lot, k) for k in BID_STATE},
+                          version=ctx.read["version"], new_version=ctx.read["version"] + 1)
+        for prefix, rows in (("b", _bid_rows(lot.id, bids)), ("e", _event_rows(events))):
+            for i, row in enumerate(rows):
+                params.update({f"{prefix}{i}_{k}": v for k, v in row.items() if k != "lot_id"})
+        if answer is not None:
+            params.update(q_user_id=answer["user_id"], q_idempotency_key=answer["key"],
+                          q_response=answer["response"], q_created_at=answer["now"])
+        return params
 
     @staticmethod
     def lot_changes(ctx: BidContext) -> dict:
@@ -372,34 +461,26 @@ class AuctionRepository:
         only appends the records, which needs no lock."""
         lot = ctx.lot
         update_lot = bool(self.lot_changes(ctx))
-        params = {"lot_id": lot.id}
-        if update_lot:
-            params.update({k: getattr(lot, k) for k in BID_STATE},
-                          version=ctx.read["version"], new_version=ctx.read["version"] + 1)
-        bid_rows = _bid_rows(lot.id, bids)
-        event_rows = _event_rows(events)
-        answer_row = None if answer is None else dict(
-            user_id=answer["user_id"], idempotency_key=answer["key"], lot_id=lot.id,
-            response=answer["response"], created_at=answer["now"])
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
-            for prefix, rows in (("b", bid_rows), ("e", event_rows)):
-                for i, row in enumerate(rows):
-                    params.update({f"{prefix}{i}_{k}": v for k, v in row.items() if k != "lot_id"})
-            if answer_row is not None:
-                params.update({f"q_{k}": v for k, v in answer_row.items() if k != "lot_id"})
-            stmt = _bid_write_statement(update_lot, len(bid_rows), len(event_rows), answer_row is not None)
+            params = self._bid_params(ctx, bids, events, answer, update_lot)
+            stmt = _bid_write_statement(update_lot, len(bids), len(events), answer is not None)
             moved = conn.execute(stmt, params).scalar()
             if update_lot and moved != 1:
                 raise StaleLot(lot.id)
         else:
             c = auction_lots.c
+            params = {"lot_id": lot.id, **{k: getattr(lot, k) for k in BID_STATE},
+                      "version": ctx.read["version"], "new_version": ctx.read["version"] + 1}
             if update_lot and conn.execute(
                     update(auction_lots).where(c.id == bindparam("lot_id"), c.version == bindparam("version"))
                     .values({**{k: bindparam(k) for k in BID_STATE}, "version": bindparam("new_version")}),
                     params).rowcount != 1:
                 raise StaleLot(lot.id)
-            for table, rows in ((auction_bids, bid_rows), (auction_events, event_rows),
+            answer_row = None if answer is None else dict(
+                user_id=answer["user_id"], idempotency_key=answer["key"], lot_id=lot.id,
+                response=answer["response"], created_at=answer["now"])
+            for table, rows in ((auction_bids, _bid_rows(lot.id, bids)), (auction_events, _event_rows(events)),
                                 (auction_bid_requests, [answer_row] if answer_row else [])):
                 if rows:
                     conn.execute(insert(table), rows)
@@ -416,13 +497,8 @@ class AuctionRepository:
         if conn.dialect.name != "postgresql":
             self.record_bid(ctx, bids, [], answer)
             return
-        driver = conn.connection.driver_connection
-        driver.rollback()            # the lock goes; nothing was written
-        driver.autocommit = True     # the one statement below is its own transaction
-        try:
-            self.record_bid(ctx, bids, [], answer)
-        finally:
-            driver.autocommit = False
+        conn.connection.driver_connection.rollback()    # the lock goes; nothing was written
+        self._on_its_own(lambda _: self.record_bid(ctx, bids, [], answer))
 
     def lots_of(self, session_id: int) -> list[Lot]:
         return list(self.session.scalars(select(Lot).where(auction_lots.c.session_id == session_id)

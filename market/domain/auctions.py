@@ -61,6 +61,11 @@ REFUSALS = {
     TIED_EARLIER_MAXIMUM: "与更早的相同出价持平，时间优先 (an equal earlier maximum wins: price first, then time)",
 }
 
+# Refusals that another bid can lift (someone outbids the leader; the tied maximum is beaten).
+# Every other refusal stays true however the lot moves on: prices only rise on the increment grid,
+# closed and cancelled lots stay so, and time only moves forward.
+REFUSALS_A_LATER_BID_CAN_LIFT = frozenset({ALREADY_LEADING, TIED_EARLIER_MAXIMUM})
+
 
 def _require_aware(now: datetime, name: str = "now") -> None:
     if now.tzinfo is None or now.utcoffset() is None:
@@ -273,6 +278,13 @@ class BidOutcome:
     @property
     def message(self) -> str | None:
         return REFUSALS.get(self.refusal) if self.refusal else None
+
+    @property
+    def holds_only_on_state_read(self) -> bool:
+        """True when the answer is right only if the lot is still as it was when decided (an
+        acceptance, or a refusal a later bid could lift): whoever records it must check that the
+        lot has not moved meanwhile. Other refusals stay right on any later state of the lot."""
+        return self.accepted or bool(self.events) or self.refusal in REFUSALS_A_LATER_BID_CAN_LIFT
 
 
 @dataclass(frozen=True)

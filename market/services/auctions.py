@@ -2,13 +2,13 @@
 confirmations, forfeits and re-offers; plus the read models the API and the scheduler use.
 
 Rules of this module:
-- a lot's state only changes under its row lock (`lot_for_update`; `lock_lot_for_bid` on the hot
-  bid path, which reads and writes with Core statements, not the ORM's flush), and every lot
-  UPDATE is conditional on the version read, so a close happens once whoever runs it and however
-  often;
-- a bid's server time is read *after* the lock is taken (`clock.now()` inside the transaction), so
-  bid times follow the accepted sequence and no bid slips in after `ends_at`; a refusal, which
-  changes nothing on the lot, releases the lock before it is recorded (still before the answer);
+- every lot UPDATE is conditional on the version read, so a close happens once whoever runs it
+  and however often; lot changes other than bids take the lot's row lock (`lot_for_update`); the
+  hot bid path reads and writes with Core statements, not the ORM's flush, and on PostgreSQL
+  decides on a snapshot and writes only if the version is unchanged (`place_bid`);
+- a bid's server time is read *after* its read of the lot, and a bid is only written if no other
+  write came between, so bid times follow the accepted sequence and no bid slips in after
+  `ends_at`; a refusal is recorded before it is answered;
 - live events are stored with the change and published only after the commit;
 - every deposit state change goes through `settle_deposit`, the one place money moves (the
   payments feature turns those changes into gateway commands in the same transaction).
@@ -293,58 +293,61 @@ def confirm_deposit(uow, *, actor_id: int, deposit_id: int, now: datetime,
 
 # =========================================================================== bidding
 
+OPTIMISTIC_TRIES = 3   # snapshot decisions before a bid waits for the lot's row lock
+
+
 def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None = None,
               max_amount_fen: int | None = None, idempotency_key: str | None = None,
               bus=None) -> dict:
-    """One bid, serialised with every other bid on the lot by the lot's row lock.
+    """One bid, linearised with every other bid on the lot.
 
-    Two statements and the COMMIT: the first takes the lock and reads, with the lot, the bidder
-    (still active?), its registration and deposit and any earlier answer to the idempotency key;
-    `clock` is read once it returns, so bid times follow the accepted sequence. The domain decides;
-    the second statement writes the lot's new state, the bid records (refusals too: append-only),
-    the numbered events and the answer. The commit's disk flush happens under the lock only when
-    the lot changed: a refusal releases the lock first, then records itself. A retried request
-    with the same idempotency key returns the first answer (marked `replayed`); two copies racing
-    each other are told apart by the key's unique constraint."""
+    One statement reads, with the lot, the bidder (still active?), its registration and deposit
+    and any earlier answer to the idempotency key; `clock` is read once it returns; the domain
+    decides; one statement writes the lot's new state, the bid records (refusals too: append-only),
+    the numbered events and the answer. On PostgreSQL the read is a snapshot and the write is
+    conditional on the lot's version (optimistic concurrency): the row lock is held only by the
+    writing statement, never while Python decides, and a bid whose lot moved meanwhile is decided
+    again on the new state — after a few such tries it takes the row lock to read, so it cannot
+    starve. On SQLite BEGIN IMMEDIATE serialises the whole bid. A retried request with the same
+    idempotency key returns the first answer (marked `replayed`); two copies racing each other
+    are told apart by the key's unique constraint."""
     if actor_id is None:
         raise Unauthorized()
     with uow:
         repo = auctions_repo(uow)
-        ctx = repo.lock_lot_for_bid(lot_id, actor_id, idempotency_key)
-        if ctx is None:
-            raise NotFound(f"拍品 {lot_id} 不存在 (lot not found)")
-        if not (ctx.user_found and ctx.user_active):
-            raise Unauthorized()
-        if ctx.previous is not None:
-            return _replayed(ctx.previous, lot_id, clock)
-        lot = ctx.lot
-        now = _now(clock)
-        outcome = lot.place_bid(Bidder(ctx.org_id, actor_id, ctx.registration), amount_fen, now,
-                                max_amount_fen=max_amount_fen)
-        outcome.own.idempotency_key = idempotency_key
-        events = number_events(lot, outcome.events)
-        response = bid_response(lot, outcome, now)
-        answer = (None if not idempotency_key else
-                  {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now})
-        try:
-            if events or repo.lot_changes(ctx):
-                repo.record_bid(ctx, outcome.bids, events, answer)
-            else:
-                # A refusal leaves the lot as it was: let the next bidder in now rather than after
-                # our commit's disk flush. It was decided, and `now` read, under the lock; it is
-                # still recorded (and flushed) before we answer.
-                repo.release_lot_and_append(ctx, outcome.bids, answer)
-            uow.commit()
-        except StaleLot:   # cannot happen under the lock; never write over a newer state
-            raise Conflict("拍品状态已变化，请重试 (the lot changed meanwhile, retry)") from None
-        except IntegrityError:
-            if not idempotency_key:
-                raise
-            uow.rollback()   # the same request won the race: answer as it did
-            previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock)
-            if previous is None:
-                raise
-            return previous
+        for attempt in range(OPTIMISTIC_TRIES + 1):
+            ctx = repo.read_bid_context(lot_id, actor_id, idempotency_key,
+                                        lock=attempt == OPTIMISTIC_TRIES)
+            if ctx is None:
+                raise NotFound(f"拍品 {lot_id} 不存在 (lot not found)")
+            if not (ctx.user_found and ctx.user_active):
+                raise Unauthorized()
+            if ctx.previous is not None:
+                return _replayed(ctx.previous, lot_id, clock)
+            lot = ctx.lot
+            now = _now(clock)
+            outcome = lot.place_bid(Bidder(ctx.org_id, actor_id, ctx.registration), amount_fen, now,
+                                    max_amount_fen=max_amount_fen)
+            outcome.own.idempotency_key = idempotency_key
+            events = number_events(lot, outcome.events)
+            response = bid_response(lot, outcome, now)
+            answer = (None if not idempotency_key else
+                      {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now})
+            try:
+                if repo.write_bid(ctx, outcome.bids, events, answer,
+                                  holds_only_on_state_read=outcome.holds_only_on_state_read):
+                    break
+            except StaleLot:   # cannot happen under the lock; never write over a newer state
+                raise Conflict("拍品状态已变化，请重试 (the lot changed meanwhile, retry)") from None
+            except IntegrityError:
+                if not idempotency_key:
+                    raise
+                uow.rollback()   # the same request won the race: answer as it did
+                previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock)
+                if previous is None:
+                    raise
+                return previous
+        uow.commit()
     _publish(bus, events)
     return response
 

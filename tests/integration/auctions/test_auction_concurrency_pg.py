@@ -1,4 +1,5 @@
-"""32 bidders at once on one lot, on PostgreSQL: the row lock serialises them."""
+"""32 bidders at once on one lot, on PostgreSQL: version-conditional writes (and the row lock,
+for a bid that keeps losing the race) serialise them."""
 from __future__ import annotations
 
 import random
@@ -60,7 +61,9 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
     assert len(answers) == THREADS * BIDS_EACH
 
     accepted = sorted((a for a in answers if a["accepted"]), key=lambda a: a["bid"]["seq"])
-    assert len(accepted) > THREADS          # real contention, real progress
+    # real contention, real progress: bidders racing for the same price mostly lose, but the lot
+    # keeps moving (the exact share depends on scheduling)
+    assert len(accepted) >= THREADS // 2
     refused = {a["refusal"] for a in answers if not a["accepted"]}
     assert refused <= {"not_above_current", "already_leading"}
 
@@ -78,7 +81,7 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
     amounts = [s[1] for s in stored]
     assert all(x < y for x, y in zip(amounts, amounts[1:]))
     times = [s[2] for s in stored]
-    assert times == sorted(times)            # server time read under the lock follows the sequence
+    assert times == sorted(times)            # server time read before the write follows the sequence
     assert price == max(amounts) == amounts[-1]
     assert bid_count == len(stored)
     assert leader == stored[-1][3]
@@ -142,10 +145,35 @@ def _probe_lock(engine, lot_id: int) -> bool:
 
 
 @pytest.mark.postgres
-def test_a_refusal_releases_the_lot_before_recording_itself_and_an_accepted_bid_does_not(
-        auction_pg_url, monkeypatch):
+def test_the_lot_is_not_locked_while_a_bid_is_decided(auction_pg_url, monkeypatch):
+    from market.domain.auctions import Lot
+
+    w = build_world(auction_pg_url, T0)
+    w.lot_id = add_lot(w, T0)
+    register_all(w, w.lot_id, T0)
+    probe_engine = create_engine(auction_pg_url)
+    free_while_deciding = []
+    real_place_bid = Lot.place_bid
+
+    def place_and_probe(self, *args, **kwargs):
+        free_while_deciding.append(_probe_lock(probe_engine, w.lot_id))
+        return real_place_bid(self, *args, **kwargs)
+
+    monkeypatch.setattr(Lot, "place_bid", place_and_probe)
+    clock = FrozenClock(T0 + timedelta(minutes=2))
+    accepted = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock, amount_fen=START)
+    refused = svc.place_bid(w.uow(), actor_id=w.bidders[1], lot_id=w.lot_id, clock=clock, amount_fen=START)
+    assert accepted["accepted"] and refused["refusal"] == "not_above_current"
+    assert free_while_deciding == [True, True]
+    probe_engine.dispose()
+    w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_under_the_row_lock_a_refusal_releases_the_lot_before_recording_itself(auction_pg_url, monkeypatch):
     from market.adapters.orm_auctions import AuctionRepository
 
+    monkeypatch.setattr(svc, "OPTIMISTIC_TRIES", 0)   # every bid reads under the row lock
     now = T0 + timedelta(minutes=2)
     w = build_world(auction_pg_url, T0)
     w.lot_id = add_lot(w, T0)
@@ -167,6 +195,78 @@ def test_a_refusal_releases_the_lot_before_recording_itself_and_an_accepted_bid_
     with w.uow() as uow:
         assert [b.accepted for b in svc.auctions_repo(uow).bids(w.lot_id)] == [True, False]
     probe_engine.dispose()
+    w.engine.dispose()
+
+
+def _outbid_after_each_read(w, monkeypatch, *, times: int, clock):
+    """After the bid under test (bidder 0's) has read the lot, a rival's bid lands first, `times`
+    times (bidders 1 and 2 take turns, so each raise is a valid one)."""
+    from market.adapters.orm_auctions import AuctionRepository
+
+    real_read = AuctionRepository.read_bid_context
+    reads = []
+
+    def read_then_outbid(self, lot_id, user_id, key=None, *, lock=True):
+        ctx = real_read(self, lot_id, user_id, key, lock=lock)
+        reads.append(lock)
+        if len(reads) <= times:
+            monkeypatch.setattr(AuctionRepository, "read_bid_context", real_read)
+            svc.place_bid(w.uow(), actor_id=w.bidders[1 + (len(reads) - 1) % 2], lot_id=lot_id, clock=clock,
+                          amount_fen=svc.get_lot(w.uow(), lot_id, now=clock.now())["minimum_next_bid_fen"])
+            monkeypatch.setattr(AuctionRepository, "read_bid_context", read_then_outbid)
+        return ctx
+
+    monkeypatch.setattr(AuctionRepository, "read_bid_context", read_then_outbid)
+    return reads
+
+
+@pytest.mark.postgres
+def test_a_bid_whose_lot_moved_after_its_read_is_decided_again_on_the_new_state(auction_pg_url, monkeypatch):
+    w = build_world(auction_pg_url, T0)
+    w.lot_id = add_lot(w, T0)
+    register_all(w, w.lot_id, T0)
+    clock = FrozenClock(T0 + timedelta(minutes=2))
+    reads = _outbid_after_each_read(w, monkeypatch, times=1, clock=clock)
+    answer = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
+                           amount_fen=START + 5 * INC)
+    # decided on the start price, the rival's START landed first: decided again, still above it
+    assert reads == [False, False]
+    assert answer["accepted"] and answer["bid"]["seq"] == 2 and answer["price_fen"] == START + 5 * INC
+    with w.uow() as uow:
+        stored = [(b.seq, b.amount_fen) for b in svc.auctions_repo(uow).bids(w.lot_id, accepted_only=True)]
+    assert stored == [(1, START), (2, START + 5 * INC)]
+    w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_bid_that_keeps_losing_the_race_takes_the_row_lock(auction_pg_url, monkeypatch):
+    w = build_world(auction_pg_url, T0)
+    w.lot_id = add_lot(w, T0)
+    register_all(w, w.lot_id, T0)
+    clock = FrozenClock(T0 + timedelta(minutes=2))
+    reads = _outbid_after_each_read(w, monkeypatch, times=svc.OPTIMISTIC_TRIES, clock=clock)
+    answer = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
+                           amount_fen=START + 10 * INC)
+    assert reads == [False] * svc.OPTIMISTIC_TRIES + [True]
+    assert answer["accepted"] and answer["bid"]["seq"] == svc.OPTIMISTIC_TRIES + 1
+    w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_already_leading_refusal_is_not_recorded_once_someone_else_leads(auction_pg_url, monkeypatch):
+    w = build_world(auction_pg_url, T0)
+    w.lot_id = add_lot(w, T0)
+    register_all(w, w.lot_id, T0)
+    clock = FrozenClock(T0 + timedelta(minutes=2))
+    svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock, amount_fen=START)
+    _outbid_after_each_read(w, monkeypatch, times=1, clock=clock)
+    # decided on "you lead"; the rival outbid meanwhile, so the same bid is now a valid raise
+    answer = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
+                           amount_fen=START + 2 * INC)
+    assert answer["accepted"] and answer["leading"]
+    with w.uow() as uow:
+        refusals = [b.refusal for b in svc.auctions_repo(uow).bids(w.lot_id) if not b.accepted]
+    assert refusals == []
     w.engine.dispose()
 
 

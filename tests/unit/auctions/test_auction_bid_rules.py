@@ -116,6 +116,23 @@ def test_leader_cannot_outbid_itself(lot, bidders, clock):
     assert out.refusal == a.ALREADY_LEADING and lot.current_price_fen == START
 
 
+def test_acceptance_and_liftable_refusals_hold_only_on_the_state_they_were_decided_on(lot, bidders, clock):
+    first = lot.place_bid(bidders(7), START, clock.now())
+    leading = lot.place_bid(bidders(7), START + INC, clock.now())
+    assert first.accepted and first.holds_only_on_state_read
+    assert leading.refusal == a.ALREADY_LEADING and leading.holds_only_on_state_read
+
+
+@pytest.mark.parametrize("amount", [START, START + INC // 2])
+def test_refusals_no_later_bid_can_lift_stand_on_any_later_state(lot, bidders, clock, amount):
+    lot.place_bid(bidders(7), START, clock.now())
+    out = lot.place_bid(bidders(8), amount, clock.now())
+    assert out.refusal in (a.NOT_ABOVE_CURRENT, a.OFF_INCREMENT)
+    assert not out.holds_only_on_state_read
+    lot.place_bid(bidders(9), START + 3 * INC, clock.now())     # the lot moves on: still refused
+    assert not lot.place_bid(bidders(8), amount, clock.now()).accepted
+
+
 def test_every_refusal_code_has_a_message():
     codes = [v for k, v in vars(a).items() if k.isupper() and isinstance(v, str)
              and v in a.REFUSALS]
