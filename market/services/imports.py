@@ -5,7 +5,9 @@ the whole file is readable, hashes it, counts its rows and finds ids sent
 more than once, so an unreadable file is refused with nothing written. The
 second pass upserts in batches, one commit per batch through the unit of work
 (its after-commit listeners, e.g. the search index, see every batch), with
-one query per batch and table for the lookups instead of one per row.
+one query per batch and table for the lookups instead of one per row, and
+new rows written in bulk (COPY on PostgreSQL). Only the organisation cache
+and the ids sent twice outlive a batch, so memory stays flat in the file's size.
 
 Keys: (market, the market's own id); AH rows carry a key derived from the
 patent number, else the normalised title + holder (its 序号 is a row number).
@@ -460,24 +462,30 @@ class _AchievementImporter(_Importer):
         return achievement
 
     def _insert_pending(self) -> None:
-        """New achievements, their listings and history in three multi-row
-        statements (Core), instead of the ORM's per-object bookkeeping, which
-        dominated the import time. The objects stay out of the session; the
+        """New achievements, their listings and history in three bulk statements
+        (Core; COPY on PostgreSQL), instead of the ORM's per-object bookkeeping,
+        which dominated the import time. The objects stay out of the session; the
         unit of work is told what changed so its listeners (search) still see it."""
         if not self.pending:
             return
         session, a, li, h = self.uow.session, orm.achievements, orm.achievement_listings, orm.achievement_history
         columns = [c.name for c in a.columns if c.name != "id"]
-        ids = session.execute(insert(a).returning(a.c.id, sort_by_parameter_order=True),
-                              [{name: getattr(obj, name) for name in columns} for obj in self.pending]).scalars().all()
+        rows = [{name: getattr(obj, name) for name in columns} for obj in self.pending]
+        ids = _next_ids(session, a, len(rows))
+        if ids is None:  # SQLite: one multi-row INSERT .. RETURNING (cheap to parse there)
+            ids = session.execute(insert(a).returning(a.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        else:
+            for row, ident in zip(rows, ids):
+                row["id"] = ident
+            _bulk_insert(session, a, rows)
         listing_rows, history_rows = [], []
         for obj, ident in zip(self.pending, ids):
             obj.id = ident
             self.uow.mark_changed("achievement", ident)
             listing_rows += [{"achievement_id": ident, **_values(x, LISTING_COLUMNS)} for x in obj.listings]
             history_rows += [{"achievement_id": ident, **_values(x, HISTORY_COLUMNS)} for x in obj.history]
-        session.execute(insert(li), listing_rows)
-        session.execute(insert(h), history_rows)
+        _bulk_insert(session, li, listing_rows)
+        _bulk_insert(session, h, history_rows)
         self.pending = []
 
     def _listing(self, record: ListingRecord) -> AchievementListing:
@@ -542,6 +550,41 @@ HISTORY_COLUMNS = ("at", "actor_id", "from_status", "to_status", "reason", "deta
 
 def _values(obj, names: tuple[str, ...]) -> dict:
     return {name: getattr(obj, name) for name in names}
+
+
+def _next_ids(session, table, count: int) -> list[int] | None:
+    """PostgreSQL: ``count`` ids drawn from the table's sequence in one query, so
+    the rows can go in by COPY instead of a multi-row INSERT .. RETURNING, whose
+    ~300 kB of SQL (500 rows) psycopg re-parsed for every batch: ~12% of the
+    import's time. None elsewhere (SQLite parses that statement cheaply)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(session.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": count}).scalars())
+
+
+def _bulk_insert(session, table, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts with the same keys) in the session's transaction.
+
+    PostgreSQL: one COPY (no SQL to parse, no per-row protocol round); the
+    values go through the columns' own bind processors first (JSON
+    serialisation, UTC datetimes), so what is stored is what an INSERT would
+    store. Elsewhere: an executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    processors = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([row[name] if process is None else process(row[name]) for name, process in processors])
 
 
 def _primary_listing(achievement: Achievement) -> AchievementListing | None:
