@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import random
 import re
 import sys
@@ -147,6 +148,9 @@ def bench_postgres(docs, qs, url: str):
     full = timed(index.search, qs)
     top = timed(lambda q: index.search(top10(q)), qs)
     report("postgres", len(docs), seconds, size, full, top)
+    # the machine is shared: the load average says what the figures were measured under
+    print(f"{'':9s} load average during the run: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"(1/5/15 min)", flush=True)
     with index.engine.begin() as conn:
         conn.execute(text("DROP TABLE search_bench_documents"))
     return top

@@ -16,6 +16,12 @@ def test_a_sub_word_finds_the_longer_word(index):
     assert ids(index.search(SearchQuery("长三角"))) == ["achievement:1"]
 
 
+def test_a_query_word_the_text_writes_split_still_finds_it(index):
+    # the query segments 激光雷达 as one word; the text has it as two words (激光 / 雷达)
+    index.upsert([make_doc(1, "车载激光 雷达标定", "点云处理"), make_doc(2, "城市轨道交通")])
+    assert ids(index.search(SearchQuery("激光雷达"))) == ["achievement:1"]
+
+
 def test_traditional_and_simplified_scripts_find_each_other(index):
     index.upsert([make_doc(1, "長三角技術轉移"), make_doc(2, "长三角人工智能")])
     assert set(ids(index.search(SearchQuery("长三角技术")))) >= {"achievement:1"}
