@@ -144,58 +144,53 @@ def _probe_lock(engine, lot_id: int) -> bool:
             conn.rollback()
 
 
-@pytest.mark.postgres
-def test_the_lot_is_not_locked_while_a_bid_is_decided(auction_pg_url, monkeypatch):
-    from market.domain.auctions import Lot
-
+@pytest.fixture
+def lot_world(auction_pg_url):
+    """Three registered bidders and a lot open since T0 (bids at T0 + 2 min)."""
     w = build_world(auction_pg_url, T0)
     w.lot_id = add_lot(w, T0)
     register_all(w, w.lot_id, T0)
-    probe_engine = create_engine(auction_pg_url)
-    free_while_deciding = []
-    real_place_bid = Lot.place_bid
-
-    def place_and_probe(self, *args, **kwargs):
-        free_while_deciding.append(_probe_lock(probe_engine, w.lot_id))
-        return real_place_bid(self, *args, **kwargs)
-
-    monkeypatch.setattr(Lot, "place_bid", place_and_probe)
-    clock = FrozenClock(T0 + timedelta(minutes=2))
-    accepted = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock, amount_fen=START)
-    refused = svc.place_bid(w.uow(), actor_id=w.bidders[1], lot_id=w.lot_id, clock=clock, amount_fen=START)
-    assert accepted["accepted"] and refused["refusal"] == "not_above_current"
-    assert free_while_deciding == [True, True]
-    probe_engine.dispose()
+    yield w
     w.engine.dispose()
 
 
-@pytest.mark.postgres
-def test_under_the_row_lock_a_refusal_releases_the_lot_before_recording_itself(auction_pg_url, monkeypatch):
-    from market.adapters.orm_auctions import AuctionRepository
+BID_TIME = FrozenClock(T0 + timedelta(minutes=2))
 
-    monkeypatch.setattr(svc, "OPTIMISTIC_TRIES", 0)   # every bid reads under the row lock
-    now = T0 + timedelta(minutes=2)
-    w = build_world(auction_pg_url, T0)
-    w.lot_id = add_lot(w, T0)
-    register_all(w, w.lot_id, T0)
-    probe_engine = create_engine(auction_pg_url)
-    free_while_writing = []
-    real_record = AuctionRepository.record_bid
 
-    def record_and_probe(self, *args, **kwargs):
-        free_while_writing.append(_probe_lock(probe_engine, w.lot_id))
-        return real_record(self, *args, **kwargs)
+def _lock_free_during(w, monkeypatch, owner, name: str) -> list[bool]:
+    """Two bids on the lot (an accepted START, then a refused START); for each call of
+    `owner.name` they make, whether another transaction could take the lot's row lock."""
+    probe_engine = create_engine(w.engine.url)
+    free = []
+    real = getattr(owner, name)
 
-    monkeypatch.setattr(AuctionRepository, "record_bid", record_and_probe)
-    clock = FrozenClock(now)
-    accepted = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock, amount_fen=START)
-    refused = svc.place_bid(w.uow(), actor_id=w.bidders[1], lot_id=w.lot_id, clock=clock, amount_fen=START)
+    def probing(self, *args, **kwargs):
+        free.append(_probe_lock(probe_engine, w.lot_id))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, probing)
+    accepted = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=BID_TIME, amount_fen=START)
+    refused = svc.place_bid(w.uow(), actor_id=w.bidders[1], lot_id=w.lot_id, clock=BID_TIME, amount_fen=START)
     assert accepted["accepted"] and refused["refusal"] == "not_above_current"
-    assert free_while_writing == [False, True]
     with w.uow() as uow:
         assert [b.accepted for b in svc.auctions_repo(uow).bids(w.lot_id)] == [True, False]
     probe_engine.dispose()
-    w.engine.dispose()
+    return free
+
+
+@pytest.mark.postgres
+def test_the_lot_is_not_locked_while_a_bid_is_decided(lot_world, monkeypatch):
+    from market.domain.auctions import Lot
+
+    assert _lock_free_during(lot_world, monkeypatch, Lot, "place_bid") == [True, True]
+
+
+@pytest.mark.postgres
+def test_under_the_row_lock_a_refusal_releases_the_lot_before_recording_itself(lot_world, monkeypatch):
+    from market.adapters.orm_auctions import AuctionRepository
+
+    monkeypatch.setattr(svc, "OPTIMISTIC_TRIES", 0)   # every bid reads under the row lock
+    assert _lock_free_during(lot_world, monkeypatch, AuctionRepository, "record_bid") == [False, True]
 
 
 def _outbid_after_each_read(w, monkeypatch, *, times: int, clock):
@@ -221,11 +216,8 @@ def _outbid_after_each_read(w, monkeypatch, *, times: int, clock):
 
 
 @pytest.mark.postgres
-def test_a_bid_whose_lot_moved_after_its_read_is_decided_again_on_the_new_state(auction_pg_url, monkeypatch):
-    w = build_world(auction_pg_url, T0)
-    w.lot_id = add_lot(w, T0)
-    register_all(w, w.lot_id, T0)
-    clock = FrozenClock(T0 + timedelta(minutes=2))
+def test_a_bid_whose_lot_moved_after_its_read_is_decided_again_on_the_new_state(lot_world, monkeypatch):
+    w, clock = lot_world, BID_TIME
     reads = _outbid_after_each_read(w, monkeypatch, times=1, clock=clock)
     answer = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
                            amount_fen=START + 5 * INC)
@@ -235,29 +227,21 @@ def test_a_bid_whose_lot_moved_after_its_read_is_decided_again_on_the_new_state(
     with w.uow() as uow:
         stored = [(b.seq, b.amount_fen) for b in svc.auctions_repo(uow).bids(w.lot_id, accepted_only=True)]
     assert stored == [(1, START), (2, START + 5 * INC)]
-    w.engine.dispose()
 
 
 @pytest.mark.postgres
-def test_a_bid_that_keeps_losing_the_race_takes_the_row_lock(auction_pg_url, monkeypatch):
-    w = build_world(auction_pg_url, T0)
-    w.lot_id = add_lot(w, T0)
-    register_all(w, w.lot_id, T0)
-    clock = FrozenClock(T0 + timedelta(minutes=2))
+def test_a_bid_that_keeps_losing_the_race_takes_the_row_lock(lot_world, monkeypatch):
+    w, clock = lot_world, BID_TIME
     reads = _outbid_after_each_read(w, monkeypatch, times=svc.OPTIMISTIC_TRIES, clock=clock)
     answer = svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
                            amount_fen=START + 10 * INC)
     assert reads == [False] * svc.OPTIMISTIC_TRIES + [True]
     assert answer["accepted"] and answer["bid"]["seq"] == svc.OPTIMISTIC_TRIES + 1
-    w.engine.dispose()
 
 
 @pytest.mark.postgres
-def test_an_already_leading_refusal_is_not_recorded_once_someone_else_leads(auction_pg_url, monkeypatch):
-    w = build_world(auction_pg_url, T0)
-    w.lot_id = add_lot(w, T0)
-    register_all(w, w.lot_id, T0)
-    clock = FrozenClock(T0 + timedelta(minutes=2))
+def test_an_already_leading_refusal_is_not_recorded_once_someone_else_leads(lot_world, monkeypatch):
+    w, clock = lot_world, BID_TIME
     svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock, amount_fen=START)
     _outbid_after_each_read(w, monkeypatch, times=1, clock=clock)
     # decided on "you lead"; the rival outbid meanwhile, so the same bid is now a valid raise
@@ -267,7 +251,6 @@ def test_an_already_leading_refusal_is_not_recorded_once_someone_else_leads(auct
     with w.uow() as uow:
         refusals = [b.refusal for b in svc.auctions_repo(uow).bids(w.lot_id) if not b.accepted]
     assert refusals == []
-    w.engine.dispose()
 
 
 @pytest.mark.postgres
