@@ -266,6 +266,10 @@ def _load_malloc_trim():
 
 _MALLOC_TRIM = _load_malloc_trim()
 
+# Postings a batch writer (and the merges its commit runs) keeps in memory before spilling sorted
+# runs to disk: Whoosh's default of 128 MB let a merge of grown segments hold that much at once.
+BATCH_LIMIT_MB = 32
+
 
 def _release_freed_memory() -> None:
     """Hand memory freed by a commit back to the OS.
@@ -325,7 +329,7 @@ class WhooshSearchIndex(SearchIndex):
     @contextmanager
     def batch(self, timeout: float | None = None) -> Iterator["_WhooshBatch"]:
         writer = self._ix.writer(timeout=self.lock_timeout if timeout is None else timeout, delay=0.02,
-                                 codec=_codec())
+                                 limitmb=BATCH_LIMIT_MB, codec=_codec())
         batch = _WhooshBatch(writer)
         try:
             yield batch
