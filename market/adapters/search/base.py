@@ -206,6 +206,23 @@ class SearchIndex(abc.ABC):
 
 # --- engine-neutral helpers -----------------------------------------------------
 
+#: A word in more than this share of the documents is dropped from queries that have rarer
+#: words too (设置, 第一, 结构 ...): it ranks nothing and costs the most to match.
+COMMON_WORD_SHARE = 0.1
+
+
+def without_words(chunks: list[analysis.QueryChunk], drop: set[str]) -> list[analysis.QueryChunk]:
+    """``chunks`` with the ``drop`` words left out of the unquoted ones (quoted phrases are kept
+    whole), unless that would leave no word at all: a query of common words only keeps them."""
+    if not drop or all(w.text in drop for c in chunks for w in c.words):
+        return chunks
+    out = []
+    for c in chunks:
+        words = c.words if c.quoted else [w for w in c.words if w.text not in drop]
+        if words:
+            out.append(analysis.QueryChunk(words, c.quoted))
+    return out
+
 def query_term_set(query: SearchQuery) -> set[str]:
     """Every term a hit may match, sub-words included (for snippets and explanations)."""
     out: set[str] = set()

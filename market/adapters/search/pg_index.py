@@ -35,7 +35,7 @@ from market.adapters.orm_search import search_documents
 from market.adapters.search import analysis
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, SearchIndex, SearchQuery, SearchResult, combined_text, decorate,
-    hit_from_doc, query_term_set,
+    hit_from_doc, query_term_set, COMMON_WORD_SHARE, without_words,
 )
 
 LOCK_KEY = 0x5EA4C4  # advisory lock id of the index writers
@@ -66,7 +66,6 @@ FILTER_PREFIXES = {"field": "f:", "ip_type": "ip:", "province": "p:", "market": 
 #: to 5 billion in 1-2-5 steps. Migration 0008 writes the same bands.
 PRICE_BANDS = tuple(m * 10 ** e for e in range(6, 12) for m in (1, 2, 5))
 PRUNE_FROM_ROWS = 10_000
-COMMON_WORD_SHARE = 0.1  # as the Whoosh adapter
 
 
 def _lexeme(term: str) -> str:
@@ -356,16 +355,9 @@ class PostgresSearchIndex(SearchIndex):
         if self._rows() < PRUNE_FROM_ROWS:
             return chunks
         shares = self._word_shares()
-        general = {w.text for c in chunks if not c.quoted for w in c.words
-                   if analysis.idf(w.text) < GENERAL_WORD_IDF or shares.get(w.text, 0.0) > COMMON_WORD_SHARE}
-        if not general or all(w.text in general for c in chunks for w in c.words):
-            return chunks
-        out = []
-        for c in chunks:
-            words = c.words if c.quoted else [w for w in c.words if w.text not in general]
-            if words:
-                out.append(analysis.QueryChunk(words, c.quoted))
-        return out
+        return without_words(chunks, {w.text for c in chunks if not c.quoted for w in c.words
+                                      if analysis.idf(w.text) < GENERAL_WORD_IDF
+                                      or shares.get(w.text, 0.0) > COMMON_WORD_SHARE})
 
     def _rows(self) -> int:
         """Approximate row count (planner statistics), refreshed every minute."""

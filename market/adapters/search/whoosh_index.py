@@ -31,7 +31,7 @@ from whoosh.query import And, Every, NumericRange, Or, Phrase, Term
 from market.adapters.search import analysis
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, combined_text, SearchIndex, SearchQuery, SearchResult,
-    decorate, facet_values, hit_from_doc, query_term_set,
+    COMMON_WORD_SHARE, decorate, facet_values, hit_from_doc, query_term_set, without_words,
 )
 
 #: Ranking knobs, tuned with bench/search_eval.py. Scoring runs on one combined
@@ -57,7 +57,6 @@ NO_PRICE = 2**62
 #: In a large index, a query word found in more than this share of documents is
 #: dropped when rarer words remain: its IDF makes it nearly worthless for ranking,
 #: yet walking its postings dominated query time (e.g. 获得, 方法 at 100,000 docs).
-COMMON_WORD_SHARE = 0.1
 PRUNE_FROM_DOCS = 10_000
 
 
@@ -585,16 +584,8 @@ def prune_common_words(chunks: list[analysis.QueryChunk], searcher) -> list[anal
     if n < PRUNE_FROM_DOCS or not chunks:
         return chunks
     limit = n * COMMON_WORD_SHARE
-    common = {w.text for c in chunks if not c.quoted for w in c.words
-              if searcher.doc_frequency("text", w.text) > limit}
-    if not common or all(w.text in common for c in chunks for w in c.words):
-        return chunks
-    out = []
-    for c in chunks:
-        words = c.words if c.quoted else [w for w in c.words if w.text not in common]
-        if words:
-            out.append(analysis.QueryChunk(words, c.quoted))
-    return out
+    return without_words(chunks, {w.text for c in chunks if not c.quoted for w in c.words
+                                  if searcher.doc_frequency("text", w.text) > limit})
 
 
 def build_query(chunks: list[analysis.QueryChunk], weights: dict[str, float], doc_frequency=None,
