@@ -22,6 +22,10 @@ search_outbox = Table(
     Column("kind", String(16), nullable=False),
     Column("entity_id", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # A drain deletes the ids it applied, and reindex the ids up to a high-water mark. SQLite
+    # reuses the largest deleted rowid without AUTOINCREMENT, so a change committed meanwhile
+    # could take a just-applied id and be deleted unapplied (the index kept the old state).
+    sqlite_autoincrement=True,
 )
 
 TSVECTOR = Text().with_variant(postgresql.TSVECTOR(), "postgresql")

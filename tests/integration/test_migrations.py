@@ -63,3 +63,20 @@ def test_upgrade_from_empty_works_on_sqlite(tmp_path):
     engine.dispose()
     assert {"markets", "organisations", "users", "achievements", "demands"} <= tables
     command.downgrade(_cfg(url), "base")
+
+
+def test_sqlite_search_outbox_keeps_its_rows_and_never_reuses_an_id_after_upgrade(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    command.upgrade(_cfg(url), "0008_search_filter_lexemes")
+    engine = create_engine(url)
+    insert = text("INSERT INTO search_outbox (kind, entity_id, created_at) VALUES ('achievement', :e, '2026-11-22')")
+    with engine.begin() as conn:
+        conn.execute(insert, {"e": 1})
+        conn.execute(insert, {"e": 2})
+    command.upgrade(_cfg(url), "head")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT id, entity_id FROM search_outbox ORDER BY id")).all() == [(1, 1), (2, 2)]
+        conn.execute(text("DELETE FROM search_outbox"))
+        conn.execute(insert, {"e": 3})
+        assert conn.execute(text("SELECT id FROM search_outbox")).scalar() == 3
+    engine.dispose()

@@ -79,6 +79,31 @@ def test_a_change_committed_while_the_index_is_locked_is_applied_by_the_next_dra
     assert outbox_rows(services) == 0
 
 
+def outbox_ids(services):
+    with services.extra["session_factory"]() as session:
+        return session.scalars(select(search_outbox.c.id)).all()
+
+
+def test_an_applied_outbox_id_is_never_given_to_a_later_change(services, uow_factory):
+    """A drain deletes the ids it applied: a change committed meanwhile must not get one of them."""
+    services.extra["search_indexer"].lock_timeout = 0.2
+    org = make_org(uow_factory)
+    held = services.search_index._ix.writer()
+    try:
+        publish_achievement(uow_factory, org, "光伏组件回收")
+        [applied] = outbox_ids(services)
+    finally:
+        held.cancel()
+    assert services.extra["search_indexer"].drain() == 1 and outbox_ids(services) == []
+    held = services.search_index._ix.writer()
+    try:
+        publish_achievement(uow_factory, org, "储能电站热管理")
+        [later] = outbox_ids(services)
+    finally:
+        held.cancel()
+    assert later > applied
+
+
 def test_the_scheduler_sweep_applies_what_a_locked_commit_left_behind(app, services, uow_factory):
     from market import scheduler
     indexer = services.extra["search_indexer"]
