@@ -76,6 +76,14 @@ def test_filters_restrict_results(index):
     assert found(price_max=300_000) == {"achievement:1", "demand:3"}
 
 
+def test_a_filter_no_document_passes_returns_nothing(index):
+    index.upsert([make_doc(1, "传感器芯片", field="电子信息", price_fen=100_000)])
+    for filters in ({"field": "先进制造"}, {"price_min": 200_000}, {"field": "先进制造", "price_max": 300_000}):
+        browsed = index.search(SearchQuery("", **filters))
+        searched = index.search(SearchQuery("传感器", **filters))
+        assert (ids(browsed), browsed.total, ids(searched), searched.total) == ([], 0, [], 0), filters
+
+
 def test_facets_count_every_match_not_just_the_page(index):
     index.upsert([make_doc(i, f"储能电池{i}", markets=["SH", "AH"] if i % 2 else ["JS"],
                            modes=["转让", "作价入股"] if i % 3 == 0 else ["转让"]) for i in range(1, 8)]
