@@ -84,23 +84,24 @@ def outbox_ids(services):
         return session.scalars(select(search_outbox.c.id)).all()
 
 
+def outbox_id_of_a_change_committed_while_locked(services, uow_factory, org, title):
+    """Publish while another writer holds the index: the change waits in the outbox."""
+    held = services.search_index._ix.writer()
+    try:
+        publish_achievement(uow_factory, org, title)
+        [ident] = outbox_ids(services)
+    finally:
+        held.cancel()
+    return ident
+
+
 def test_an_applied_outbox_id_is_never_given_to_a_later_change(services, uow_factory):
     """A drain deletes the ids it applied: a change committed meanwhile must not get one of them."""
     services.extra["search_indexer"].lock_timeout = 0.2
     org = make_org(uow_factory)
-    held = services.search_index._ix.writer()
-    try:
-        publish_achievement(uow_factory, org, "光伏组件回收")
-        [applied] = outbox_ids(services)
-    finally:
-        held.cancel()
+    applied = outbox_id_of_a_change_committed_while_locked(services, uow_factory, org, "光伏组件回收")
     assert services.extra["search_indexer"].drain() == 1 and outbox_ids(services) == []
-    held = services.search_index._ix.writer()
-    try:
-        publish_achievement(uow_factory, org, "储能电站热管理")
-        [later] = outbox_ids(services)
-    finally:
-        held.cancel()
+    later = outbox_id_of_a_change_committed_while_locked(services, uow_factory, org, "储能电站热管理")
     assert later > applied
 
 
