@@ -6,6 +6,8 @@
 Prints:
 - accepted bids/s through HTTP, all answered bids/s, the refusal mix, p50/p99 latency of a bid
   request (all answers, and accepted ones), and the web workers' CPU per request;
+- how many cores the web workers, PostgreSQL and the load client itself kept busy (they share the
+  machine: on 2 cores the sum is the ceiling);
 - the raw PostgreSQL limit: the same row-locked bid (SELECT ... FOR UPDATE, UPDATE the lot, INSERT
   the bid) in a tight loop over SQLAlchemy, same number of threads — and the HTTP/raw ratio;
 - the close delay: lots ending during the run, closed by the scheduler process running beside
@@ -288,6 +290,30 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
+def postgres_cpu() -> float:
+    """CPU seconds used so far by every PostgreSQL server process (the backends serving the
+    run, and the writer processes), read from /proc; 0 where PostgreSQL is not local."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, rest = (entry / "stat").read_text().rsplit(")", 1)
+            if not head.split("(", 1)[1].startswith("postgres"):
+                continue
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def cpu_now(web_pid: int) -> tuple[float, float, float, float]:
+    """(wall, web workers, PostgreSQL, this load client) CPU seconds so far."""
+    mine = os.times()
+    return time.monotonic(), process_tree_cpu(web_pid), postgres_cpu(), mine.user + mine.system
+
+
 def raw_loop(url: str, lot_id: int, threads: int, seconds: float) -> dict:
     """The same row-locked bid, without HTTP, Flask or the ORM's object layer."""
     engine = create_engine(url, pool_size=threads, max_overflow=2)
@@ -371,9 +397,11 @@ def run_once(args) -> dict:
         # warm up every worker's connections and code paths
         http_load(base, data["hot"], data["tokens"][:4], 2, args.strategy)
         time.sleep(max(0.0, (close_start - datetime.now(timezone.utc)).total_seconds() - 1))
-        cpu_before = process_tree_cpu(procs[0][0].pid)
+        cpu_before = cpu_now(procs[0][0].pid)
         http = http_load(base, data["hot"], data["tokens"], args.seconds, args.strategy)
-        http["server_cpu_ms"] = (process_tree_cpu(procs[0][0].pid) - cpu_before) * 1000 / max(http["requests"], 1)
+        used = [after - before for after, before in zip(cpu_now(procs[0][0].pid), cpu_before)]
+        http["server_cpu_ms"] = used[1] * 1000 / max(http["requests"], 1)
+        http["cores"] = {name: used[i] / used[0] for i, name in enumerate(("web", "postgres", "client"), 1)}
         wait_until = close_start + timedelta(seconds=args.seconds + 5)
         time.sleep(max(0.0, (wait_until - datetime.now(timezone.utc)).total_seconds()))
         delays = close_delays(url, data["closing"])
@@ -394,7 +422,7 @@ def run_once(args) -> dict:
             "accepted_p99": http["accepted_p99"], "raw_per_s": raw["per_s"],
             "ratio": accepted_per_s / raw["per_s"], "http": http, "delays": delays,
             "closing": len(data["closing"]), "load": (load_before[0], os.getloadavg()[0]),
-            "server_cpu_ms": http["server_cpu_ms"]}
+            "server_cpu_ms": http["server_cpu_ms"], "cores": http["cores"]}
 
 
 def report(args, r: dict) -> None:
@@ -407,6 +435,9 @@ def report(args, r: dict) -> None:
     print(f"  HTTP   latency           p50 {r['p50']:.1f} ms   p99 {r['p99']:.1f} ms   "
           f"(accepted: p50 {r['accepted_p50']:.1f} ms   p99 {r['accepted_p99']:.1f} ms)")
     print(f"  web workers' CPU         {r['server_cpu_ms']:.2f} ms per request")
+    cores = r["cores"]
+    print(f"  cores busy during load   web {cores['web']:.2f}, PostgreSQL {cores['postgres']:.2f}, "
+          f"load client {cores['client']:.2f} (of {os.cpu_count()})")
     print(f"  raw PG row-locked loop   {r['raw_per_s']:8.1f} bids/s ({args.raw_threads} threads)")
     print(f"  ratio HTTP accepted/raw  {r['ratio']:.0%}")
     if delays:

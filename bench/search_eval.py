@@ -190,7 +190,7 @@ def main(argv=None) -> int:
         print(f"user dictionary: {added} terms")
     queries = make_queries(records, None if args.all else args.queries, args.seed)
     print(f"{len(records)} documents, {len(queries)} known-item queries (keywords -> their record)")
-    systems = args.systems.split(",") + (["postgres"] if args.postgres else [])
+    systems = [s for s in args.systems.split(",") if s] + (["postgres"] if args.postgres else [])
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
