@@ -1,7 +1,7 @@
 """Bidding benchmark: one hot lot, N concurrent bidders through HTTP, gunicorn on PostgreSQL.
 
     .venv/bin/python bench/bid_bench.py [--bidders 16] [--seconds 20] [--workers 4] [--threads 2]
-                                        [--strategy next|ticket] [--repeat 1]
+                                        [--strategy next|proxy|ticket] [--repeat 1]
 
 Prints:
 - accepted bids/s through HTTP, all answered bids/s, the refusal mix, p50/p99 latency of a bid
@@ -19,6 +19,10 @@ Bidding strategies:
   Every bidder sees every answer's price at once (as the live feed would show it in a browser),
   and a bidder that leads waits until someone outbids it. Bidders who saw the same price race for
   the same amount; all but one are refused (`not_above_current`): that is the real refusal mix.
+- `proxy` is a client that sets a maximum (代理出价) 1 to 4 increments above the price it last saw,
+  and lets the lot bid for it: a maximum above the current price is accepted even when the
+  leader's hidden maximum is higher (the leader's proxy answers at once, as on eBay), so fewer
+  requests are refused; equal maxima lose to the earlier one (`tied_earlier_maximum`).
 - `ticket` draws increasing amounts from one shared counter (amount = start + k x increment): a
   bid is refused only when a later ticket overtook it on the way to the lot's lock, or when its
   bidder already leads. An upper bound for the share of accepted bids, not a real client.
@@ -36,6 +40,7 @@ import http.client
 import itertools
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -229,22 +234,26 @@ def http_load(base: str, lot_id: int, tokens: list[str], seconds: float, strateg
 
     def bidder(token: str) -> None:
         client = Client(host, int(port), token)
+        rng = random.Random(token)
         mine = []
         leading_at = None   # the price at which this bidder leads, as far as it knows
         barrier.wait()
         while time.monotonic() < stop_at:
             if strategy == "ticket":
                 with lock:
-                    amount = START + next(ticket) * INC
+                    bid = {"amount_fen": START + next(ticket) * INC}
             else:
                 if leading_at is not None:
                     board.wait_above(leading_at, stop_at)
                     if time.monotonic() >= stop_at:
                         break
                 price = board.price
-                amount = START if price is None else price + INC
+                if strategy == "proxy":   # a maximum a few increments above the price seen
+                    bid = {"max_amount_fen": (price or START) + rng.randint(1, 4) * INC}
+                else:
+                    bid = {"amount_fen": START if price is None else price + INC}
             t = time.perf_counter()
-            status, body = client.post(path, {"amount_fen": amount}, uuid.uuid4().hex)
+            status, body = client.post(path, bid, uuid.uuid4().hex)
             elapsed = time.perf_counter() - t
             board.see(body.get("price_fen"))
             leading_at = body.get("price_fen") if body.get("leading") else None
@@ -461,8 +470,9 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2,
                    help="gthread threads per worker: kept-alive connections stick to the worker that "
                         "accepted them, so one thread per worker leaves some workers idle")
-    p.add_argument("--strategy", choices=("next", "ticket"), default="next",
-                   help="next: bid the last seen price + one increment (a real client); ticket: shared counter")
+    p.add_argument("--strategy", choices=("next", "proxy", "ticket"), default="next",
+                   help="next: bid the last seen price + one increment (a real client); proxy: set a maximum "
+                        "1-4 increments above it; ticket: shared counter")
     p.add_argument("--repeat", type=int, default=1, help="run several times and print the medians")
     p.add_argument("--raw-threads", type=int, default=16)
     p.add_argument("--close-lots", type=int, default=20)
