@@ -209,6 +209,9 @@ class SearchIndex(abc.ABC):
 #: A word in more than this share of the documents is dropped from queries that have rarer
 #: words too (设置, 第一, 结构 ...): it ranks nothing and costs the most to match.
 COMMON_WORD_SHARE = 0.1
+#: Query words bring their search-mode sub-words (激光雷达 -> 激光, 雷达) only in queries of up
+#: to this many words: long ones have evidence enough without them.
+SUBWORDS_UP_TO = 6
 
 
 def without_words(chunks: list[analysis.QueryChunk], drop: set[str]) -> list[analysis.QueryChunk]:

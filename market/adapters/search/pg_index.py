@@ -38,7 +38,7 @@ from market.adapters.orm_search import search_documents
 from market.adapters.search import analysis
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, SearchIndex, SearchQuery, SearchResult, combined_text, decorate,
-    hit_from_doc, query_term_set, COMMON_WORD_SHARE, without_words,
+    hit_from_doc, query_term_set, COMMON_WORD_SHARE, SUBWORDS_UP_TO, without_words,
 )
 
 LOCK_KEY = 0x5EA4C4  # advisory lock id of the index writers
@@ -142,6 +142,19 @@ def price_band(fen: int) -> int:
 def _word_tsquery(word: analysis.QueryWord, with_subs: bool) -> str:
     alts = [word.text] + (word.subs if with_subs else [])
     return " | ".join(_lexeme(a) for a in alts)
+
+
+def _importance(word: analysis.QueryWord, weights: dict[str, float]) -> float:
+    """A query word's weight times its IDF (jieba's table): how much matching it counts."""
+    return weights.get(word.text, 1.0) * analysis.idf(word.text)
+
+
+def _pipeline_connection(conn):
+    """The psycopg 3 connection under ``conn`` when it can pipeline statements, else None."""
+    if conn.dialect.driver != "psycopg":
+        return None
+    import psycopg
+    return conn.connection.driver_connection if psycopg.Pipeline.is_supported() else None
 
 
 class PostgresSearchIndex(SearchIndex):
@@ -266,14 +279,14 @@ class PostgresSearchIndex(SearchIndex):
         without reading the documents, and the tiers are probed in one statement whose
         later CASE branches run only when the earlier ones found too few."""
         words = [w for c in chunks for w in c.words]
-        with_subs = len(words) <= 6
+        with_subs = len(words) <= SUBWORDS_UP_TO
         weights = query.term_weights()
         for j, c in enumerate(chunks):
             if c.quoted:  # a quoted phrase is required
                 where.append(f"tsv @@ CAST(:quoted{j} AS tsquery)")
                 params[f"quoted{j}"] = " <-> ".join(_lexeme(x) for x in c.phrase)
         alts = {w.text: f"({_word_tsquery(w, with_subs)})" for w in words}
-        key = sorted(words, key=lambda w: -weights.get(w.text, 1.0) * analysis.idf(w.text))
+        key = sorted(words, key=lambda w: -_importance(w, weights))
         # Long queries (a listing's key terms, pasted text) rarely have all or most of their
         # words in one document: they match any word, pre-ranked by the words matched.
         short = len(words) <= TIER_WORDS
@@ -291,7 +304,7 @@ class PostgresSearchIndex(SearchIndex):
         if short:  # tier i holds the documents having len(words) - i of the words
             combos = [" & ".join(alts[w.text] for w in combo) for combo in sorted(
                 combinations(key, len(words) - chosen),
-                key=lambda ws: -sum(weights.get(w.text, 1.0) * analysis.idf(w.text) for w in ws))]
+                key=lambda ws: -sum(_importance(w, weights) for w in ws))]
         return chosen, combos
 
     @staticmethod
@@ -320,13 +333,13 @@ class PostgresSearchIndex(SearchIndex):
         and at most RANK_CANDIDATES of the chosen tier (ts_rank reads every tsvector it
         ranks), then read the stored documents of the requested page only."""
         words = [w for c in chunks for w in c.words]
-        with_subs = len(words) <= 6
+        with_subs = len(words) <= SUBWORDS_UP_TO
         weights = query.term_weights()
         rank_weights = f"CAST('{RANK_WEIGHTS}' AS float4[])"
         terms, matched = [], []
         for i, w in enumerate(words):
             params[f"w{i}"] = _word_tsquery(w, with_subs)
-            scale = weights.get(w.text, 1.0) * analysis.idf(w.text)
+            scale = _importance(w, weights)
             terms.append(f"{scale:.4f} * ts_rank({rank_weights}, v, CAST(:w{i} AS tsquery), {RANK_NORMALIZATION})")
             matched.append(f"(v @@ CAST(:w{i} AS tsquery))::int")
         for j, c in enumerate(chunks):
@@ -337,7 +350,7 @@ class PostgresSearchIndex(SearchIndex):
         if COORD_WEIGHT:
             rank_sql = f"({rank_sql}) * (1 + {COORD_WEIGHT} * ({' + '.join(matched)}) / {len(words)}.0)"
         params.update(candidates=RANK_CANDIDATES, scan=COORD_SCAN)
-        coord = " + ".join(f"{weights.get(w.text, 1.0) * analysis.idf(w.text):.4f} * (v @@ CAST(:w{i} AS tsquery))::int"
+        coord = " + ".join(f"{_importance(w, weights):.4f} * (v @@ CAST(:w{i} AS tsquery))::int"
                            for i, w in enumerate(words))
         # ``tsv || ''`` decompresses the tsvector once for all the tests and ts_rank calls.
         if combos:
@@ -488,20 +501,18 @@ def _statements(conn):
 
     The driver's errors are raised as SQLAlchemy's (as through ``conn.execute``), and a
     connection the driver found broken is not returned to the pool."""
-    if conn.dialect.driver == "psycopg":
-        import psycopg
-
-        if psycopg.Pipeline.is_supported():
-            raw = conn.connection.driver_connection
-            try:
-                with raw.pipeline():
-                    yield _Pipelined(raw, conn.dialect)
-            except psycopg.Error as exc:
-                if raw.broken or raw.closed:
-                    conn.invalidate(exc)
-                raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
-            return
-    yield _Statements(conn)
+    raw = _pipeline_connection(conn)
+    if raw is None:
+        yield _Statements(conn)
+        return
+    import psycopg
+    try:
+        with raw.pipeline():
+            yield _Pipelined(raw, conn.dialect)
+    except psycopg.Error as exc:
+        if raw.broken or raw.closed:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
 class _Statements:
@@ -567,12 +578,9 @@ class _PgBatch:
     def __init__(self, conn, table: Table, upsert: bool = True, size: int = 500, chunk: int = 50):
         self.conn, self.table, self.upsert_mode, self.size = conn, table, upsert, size
         self.rows: list[dict] = []
-        self._raw, self._pipeline, self._cursor = None, None, None
-        if conn.dialect.driver == "psycopg":
-            import psycopg
-
-            if psycopg.Pipeline.is_supported():
-                self._raw, self.size = conn.connection.driver_connection, chunk
+        self._raw, self._pipeline, self._cursor = _pipeline_connection(conn), None, None
+        if self._raw is not None:
+            self.size = chunk
 
     def _statement(self, cols: list[str], placeholder: str) -> str:
         """The INSERT (upsert) of one row; ``placeholder``: ":{}" (SQLAlchemy) or "%({})s" (psycopg)."""

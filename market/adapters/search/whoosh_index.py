@@ -33,7 +33,7 @@ from whoosh.query import And, Every, NumericRange, Or, Phrase, Term
 from market.adapters.search import analysis
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, combined_text, SearchIndex, SearchQuery, SearchResult,
-    COMMON_WORD_SHARE, decorate, facet_values, hit_from_doc, query_term_set, without_words,
+    COMMON_WORD_SHARE, SUBWORDS_UP_TO, decorate, facet_values, hit_from_doc, query_term_set, without_words,
 )
 
 #: Ranking knobs, tuned with bench/search_eval.py. Scoring runs on one combined
@@ -45,8 +45,8 @@ from market.adapters.search.base import (
 TITLE_TF = 1.5  # a title word counts as 1.5 occurrences (BM25F-style weighted tf)
 KEYWORDS_TF = 1.5
 SUBWORD_WEIGHT = 0.1
-SUBWORDS_UP_TO = 6  # query-side sub-words only for short queries (long ones have evidence enough)
-#: ... and only for words in at most this share of the documents: a rare or unseen word
+#: Query-side sub-words (in queries of up to SUBWORDS_UP_TO words) only for words in at most
+#: this share of the documents: a rare or unseen word
 #: may be one the texts segment differently (query 激光雷达, text 激光/雷达), while a common
 #: word's sub-words added nothing to ranking (eval: same MRR and recall) and cost ~45%
 #: of query time at 100,000 documents (sub-words are common words with long postings).
@@ -73,22 +73,24 @@ class WordTokenizer(Tokenizer):
         return (type(other) is type(self) and other.subwords == self.subwords
                 and getattr(other, "line_boosts", ()) == self.line_boosts)
 
-    def _boosts(self, value: str):
-        """(end offset, boost) of the first lines that weigh more (title, keywords)."""
-        out, start = [], 0
+    def _boosts(self, value: str) -> tuple[list[int], list[float]]:
+        """The end offsets of the first lines that weigh more (title, keywords) and the boosts
+        by line, the rest of the text last (1.0): a token starting at ``start`` has the boost
+        ``boosts[bisect_right(ends, start)]`` (the first line ending after it)."""
+        ends, boosts, start = [], [], 0
         for boost in getattr(self, "line_boosts", ()):
             end = value.find("\n", start)
             if end < 0:
                 end = len(value)
-            out.append((end, boost))
+            ends.append(end)
+            boosts.append(boost)
             start = end + 1
-        return out
+        return ends, boosts + [1.0]
 
     def weighted_positions(self, value: str) -> tuple[dict[str, list[int]], dict[str, float]]:
         """term -> positions and term -> summed boost, as Whoosh's ``Positions`` format
         collects them from the token stream (same order, same sums)."""
-        bounds = self._boosts(value)
-        ends, boosts = [end for end, _ in bounds], [b for _, b in bounds] + [1.0]
+        ends, boosts = self._boosts(value)
         poses: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         for text, pos, start, _end, _sub in analysis.raw_tokens(value, subwords=self.subwords):
@@ -113,11 +115,10 @@ class WordTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        bounds = self._boosts(value)
-        ends, boosts = [end for end, _ in bounds], [b for _, b in bounds] + [1.0]
+        ends, boosts = self._boosts(value)
         for text, pos, start, end, _sub in analysis.raw_tokens(value, subwords=self.subwords):
             t.text = text
-            t.boost = boosts[bisect_right(ends, start)]  # the first line ending after the token's start
+            t.boost = boosts[bisect_right(ends, start)]
             t.stopped = False
             if keeporiginal:
                 t.original = value[start:end]
