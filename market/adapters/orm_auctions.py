@@ -281,6 +281,18 @@ _EVENT_COLUMNS = ("seq", "type", "at", "data")
 _ANSWER_COLUMNS = ("user_id", "idempotency_key", "response", "created_at")
 
 
+def _answer_row(lot_id: int, answer: dict) -> dict:
+    """The stored answer to an idempotency key ({user_id, key, response, now}) as a row."""
+    return dict(user_id=answer["user_id"], idempotency_key=answer["key"], lot_id=lot_id,
+                response=answer["response"], created_at=answer["now"])
+
+
+def _lot_update_params(ctx: "BidContext") -> dict:
+    """The lot's new bid state, the version it was read at and the version it gets."""
+    return {**{k: getattr(ctx.lot, k) for k in BID_STATE},
+            "version": ctx.read["version"], "new_version": ctx.read["version"] + 1}
+
+
 @functools.lru_cache(maxsize=64)
 def _bid_write_statement(update_lot: bool, n_bids: int, n_events: int, answer: bool,
                          guard_version: bool = False):
@@ -434,16 +446,12 @@ class AuctionRepository:
                     update_lot: bool) -> dict:
         """The parameters of `_bid_write_statement` for this bid."""
         lot = ctx.lot
-        params = {"lot_id": lot.id}
-        if update_lot:
-            params.update({k: getattr(lot, k) for k in BID_STATE},
-                          version=ctx.read["version"], new_version=ctx.read["version"] + 1)
+        params = {"lot_id": lot.id, **(_lot_update_params(ctx) if update_lot else {})}
         for prefix, rows in (("b", _bid_rows(lot.id, bids)), ("e", _event_rows(events))):
             for i, row in enumerate(rows):
                 params.update({f"{prefix}{i}_{k}": v for k, v in row.items() if k != "lot_id"})
         if answer is not None:
-            params.update(q_user_id=answer["user_id"], q_idempotency_key=answer["key"],
-                          q_response=answer["response"], q_created_at=answer["now"])
+            params.update({f"q_{k}": v for k, v in _answer_row(lot.id, answer).items() if k != "lot_id"})
         return params
 
     @staticmethod
@@ -470,18 +478,14 @@ class AuctionRepository:
                 raise StaleLot(lot.id)
         else:
             c = auction_lots.c
-            params = {"lot_id": lot.id, **{k: getattr(lot, k) for k in BID_STATE},
-                      "version": ctx.read["version"], "new_version": ctx.read["version"] + 1}
+            params = {"lot_id": lot.id, **_lot_update_params(ctx)}
             if update_lot and conn.execute(
                     update(auction_lots).where(c.id == bindparam("lot_id"), c.version == bindparam("version"))
                     .values({**{k: bindparam(k) for k in BID_STATE}, "version": bindparam("new_version")}),
                     params).rowcount != 1:
                 raise StaleLot(lot.id)
-            answer_row = None if answer is None else dict(
-                user_id=answer["user_id"], idempotency_key=answer["key"], lot_id=lot.id,
-                response=answer["response"], created_at=answer["now"])
             for table, rows in ((auction_bids, _bid_rows(lot.id, bids)), (auction_events, _event_rows(events)),
-                                (auction_bid_requests, [answer_row] if answer_row else [])):
+                                (auction_bid_requests, [] if answer is None else [_answer_row(lot.id, answer)])):
                 if rows:
                     conn.execute(insert(table), rows)
         if update_lot:
