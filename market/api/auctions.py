@@ -18,7 +18,7 @@ from market.services import auctions as svc
 
 from .deps import current_user_id, limiter, now, require_user, services, uow
 from .fields import LocalDateTime
-from .schemas import Money
+from .schemas import MAX_ID, Id, Money
 
 auctions_blp = Blueprint("auctions", __name__, url_prefix="/api/v1/auctions",
                          description="拍卖会 (auction sessions) and the operator's live view")
@@ -93,7 +93,7 @@ class AuctionListArgs(Schema):
 
 
 class LotIn(Schema):
-    achievement_id = fields.Integer(required=True, strict=True)
+    achievement_id = Id(required=True, strict=True)
     starting_price_fen = Fen(required=True)
     increment_fen = Fen(required=True)
     reserve_price_fen = Fen(load_default=None, allow_none=True)
@@ -111,7 +111,7 @@ class LotIn(Schema):
 
 
 class ReofferIn(Schema):
-    auction_id = fields.Integer(load_default=None, strict=True)
+    auction_id = Id(load_default=None, strict=True)
     starting_price_fen = Fen(load_default=None)
     increment_fen = Fen(load_default=None)
     reserve_price_fen = Fen(load_default=None, allow_none=True)
@@ -150,16 +150,196 @@ class ConfirmDepositIn(Schema):
     reference = fields.String(load_default=None, validate=validate.Length(max=255))
 
 
+# ---------------------------------------------------------------------------- response documentation
+# The views build their JSON themselves (`_json`: Shanghai times, no per-request dump); these
+# schemas only document it in the OpenAPI document.
+
+class DepositOut(Schema):
+    id = fields.Integer()
+    bidder_id = fields.Integer()
+    amount_fen = fields.Integer()
+    gateway = fields.String()
+    reference = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "pending | held | applied | released | forfeited | refunded"})
+    created_at = LocalDateTime()
+    held_at = LocalDateTime(allow_none=True)
+    settled_at = LocalDateTime(allow_none=True)
+    client_secret = fields.String(allow_none=True, metadata={"description": "registration answer only: for an online gateway"})
+
+
+class RegistrationOut(Schema):
+    id = fields.Integer()
+    lot_id = fields.Integer()
+    bidder_id = fields.Integer()
+    user_id = fields.Integer()
+    paddle_no = fields.Integer()
+    created_at = LocalDateTime()
+    deposit = fields.Nested(DepositOut)
+    lot_title = fields.String(allow_none=True)
+
+
+class BidOut(Schema):
+    seq = fields.Integer(allow_none=True)
+    paddle_no = fields.Integer(allow_none=True)
+    amount_fen = fields.Integer(allow_none=True)
+    kind = fields.String(metadata={"description": "manual | proxy | auto"})
+    at = LocalDateTime()
+    accepted = fields.Boolean()
+    id = fields.Integer(metadata={"description": "operators only"})
+    bidder_id = fields.Integer(allow_none=True, metadata={"description": "operators only"})
+    user_id = fields.Integer(allow_none=True, metadata={"description": "operators only"})
+    max_amount_fen = fields.Integer(allow_none=True, metadata={"description": "operators only"})
+    refusal = fields.String(allow_none=True, metadata={"description": "operators only"})
+    refusal_message = fields.String(allow_none=True, metadata={"description": "operators only"})
+
+
+class ConfirmationOut(Schema):
+    id = fields.Integer()
+    lot_id = fields.Integer()
+    achievement_id = fields.Integer()
+    market_code = fields.String()
+    seller_id = fields.Integer()
+    winner_id = fields.Integer()
+    hammer_price_fen = fields.Integer()
+    deposit_fen = fields.Integer()
+    sign_by = fields.Date()
+    deadline = LocalDateTime()
+    status = fields.String(metadata={"description": "pending | signed | forfeited"})
+    created_at = LocalDateTime()
+    signed_at = LocalDateTime(allow_none=True)
+    signed_by_id = fields.Integer(allow_none=True)
+    forfeited_at = LocalDateTime(allow_none=True)
+    contract_id = fields.Integer(allow_none=True, metadata={"description": "signing answer only"})
+
+
+class LotOut(Schema):
+    id = fields.Integer()
+    auction_id = fields.Integer()
+    lot_no = fields.Integer()
+    achievement_id = fields.Integer()
+    seller_id = fields.Integer()
+    title = fields.String()
+    status = fields.String()
+    phase = fields.String()
+    starting_price_fen = fields.Integer()
+    increment_fen = fields.Integer()
+    deposit_fen = fields.Integer()
+    current_price_fen = fields.Integer(allow_none=True)
+    minimum_next_bid_fen = fields.Integer()
+    bid_count = fields.Integer()
+    leader_paddle_no = fields.Integer(allow_none=True)
+    reserve_met = fields.Boolean(allow_none=True)
+    starts_at = LocalDateTime()
+    free_period_ends_at = LocalDateTime()
+    window_seconds = fields.Integer()
+    ends_at = LocalDateTime()
+    seconds_left = fields.Float()
+    opened_at = LocalDateTime(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    reoffer_of_id = fields.Integer(allow_none=True)
+    last_event_id = fields.Integer()
+    server_now = LocalDateTime()
+    reserve_price_fen = fields.Integer(allow_none=True, metadata={"description": "the market's operators only"})
+    leader_id = fields.Integer(allow_none=True, metadata={"description": "the market's operators only"})
+    market_code = fields.String()
+    my_registration = fields.Nested(RegistrationOut, allow_none=True)
+    leading = fields.Boolean()
+    recent_bids = fields.List(fields.Nested(BidOut))
+    registrations = fields.List(fields.Nested(RegistrationOut), metadata={"description": "operators, in the session view"})
+    confirmation = fields.Nested(ConfirmationOut, allow_none=True, metadata={"description": "operators, in the session view"})
+
+
+class AuctionOut(Schema):
+    id = fields.Integer()
+    market_code = fields.String()
+    title = fields.String()
+    description = fields.String()
+    operator_id = fields.Integer()
+    created_at = LocalDateTime()
+    server_now = LocalDateTime()
+    status = fields.String(metadata={"description": "scheduled | live | finished"})
+    lot_count = fields.Integer()
+    sold_count = fields.Integer()
+    unsold_count = fields.Integer()
+    sold_total_fen = fields.Integer()
+    next_end = LocalDateTime(allow_none=True)
+    lots = fields.List(fields.Nested(LotOut), metadata={"description": "not in the list of sessions"})
+
+
+class OwnBidOut(Schema):
+    seq = fields.Integer(allow_none=True)
+    amount_fen = fields.Integer(allow_none=True)
+    max_amount_fen = fields.Integer(allow_none=True)
+    kind = fields.String()
+    at = LocalDateTime()
+
+
+class BidAnswerOut(Schema):
+    lot_id = fields.Integer()
+    accepted = fields.Boolean()
+    refusal = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    leading = fields.Boolean()
+    bid = fields.Nested(OwnBidOut)
+    price_fen = fields.Integer(allow_none=True)
+    minimum_next_bid_fen = fields.Integer()
+    bid_count = fields.Integer()
+    window_restarted = fields.Boolean()
+    ends_at = LocalDateTime()
+    server_now = LocalDateTime()
+    replayed = fields.Boolean()
+
+
+class BidRefusedOut(BidAnswerOut):
+    """409: the error shape, and for a refused bid also the answer (`refusal` names the rule)."""
+    code = fields.Integer()
+    status = fields.String()
+    message = fields.String(allow_none=True)
+    errors = fields.Dict()
+
+
+class LotClosedOut(Schema):
+    lot_id = fields.Integer()
+    status = fields.String(metadata={"description": "sold | unsold"})
+    winner_id = fields.Integer(allow_none=True)
+    hammer_price_fen = fields.Integer(allow_none=True)
+    closed_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    confirmation_id = fields.Integer(allow_none=True)
+
+
+LOT_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
+    "id": {"type": "string", "description": "the lot's event sequence number (send it back as Last-Event-ID)"},
+    "event": {"type": "string", "description": "bid_accepted, window_restarted, lot_opened, lot_closed, lot_cancelled"},
+    "data": {"type": "string", "description": "the event as a JSON object"},
+    "retry": {"type": "integer", "description": "reconnection delay (ms), sent first"},
+}}
+
+
+def _responds(blp, status, schema=None, description=None, content_type=None):
+    """Document an answer the view builds itself: like `alt_response(success=True)`, but the view
+    function is returned unwrapped (nothing added to the call path, the bid route included)."""
+    def decorator(func):
+        documented = blp.alt_response(status, schema=schema, description=description,
+                                      content_type=content_type, success=True)(func)
+        func._apidoc = documented._apidoc
+        return func
+    return decorator
+
+
 # ---------------------------------------------------------------------------- sessions
 
 @auctions_blp.route("")
 class Auctions(MethodView):
     @auctions_blp.arguments(AuctionListArgs, location="query")
+    @_responds(auctions_blp, 200, AuctionOut(many=True))
     def get(self, args):
         """Auction sessions, newest first (public)."""
         return _json(svc.list_auctions(uow(), market_code=args.get("market"), now=now()))
 
     @auctions_blp.arguments(AuctionIn)
+    @_responds(auctions_blp, 201, AuctionOut)
     def post(self, body):
         """An operator opens an auction session for their market."""
         return _json(svc.create_auction(uow(), actor_id=require_user()["id"], now=now(), **body), 201)
@@ -167,6 +347,7 @@ class Auctions(MethodView):
 
 @auctions_blp.route("/<int:auction_id>")
 class AuctionItem(MethodView):
+    @_responds(auctions_blp, 200, AuctionOut)
     def get(self, auction_id):
         """Live view of every lot; the market's operators also see reserves, leaders, deposits."""
         return _json(svc.get_auction(uow(), auction_id, now=now(), viewer_id=current_user_id()))
@@ -175,6 +356,7 @@ class AuctionItem(MethodView):
 @auctions_blp.route("/<int:auction_id>/lots")
 class AuctionLots(MethodView):
     @auctions_blp.arguments(LotIn)
+    @_responds(auctions_blp, 201, LotOut)
     def post(self, body, auction_id):
         """Offer a published achievement in the session (operator)."""
         return _json(svc.add_lot(uow(), actor_id=require_user()["id"], auction_id=auction_id,
@@ -185,6 +367,7 @@ class AuctionLots(MethodView):
 
 @lots_blp.route("/<int:lot_id>")
 class LotItem(MethodView):
+    @_responds(lots_blp, 200, LotOut)
     def get(self, lot_id):
         """A lot's state with `server_now` and the current `ends_at`."""
         return _json(svc.get_lot(uow(), lot_id, now=now(), viewer_id=current_user_id()))
@@ -192,11 +375,14 @@ class LotItem(MethodView):
 
 @lots_blp.route("/<int:lot_id>/bids")
 class LotBids(MethodView):
+    @_responds(lots_blp, 200, BidOut(many=True))
     def get(self, lot_id):
         """Accepted bids (operators: every attempt, with refusal reasons)."""
         return _json(svc.list_lot_bids(uow(), lot_id, viewer_id=current_user_id()))
 
     @lots_blp.arguments(BID_IN)
+    @_responds(lots_blp, 201, BidAnswerOut, description="accepted")
+    @_responds(lots_blp, 409, BidRefusedOut, description="refused (see `refusal`), or a conflicting Idempotency-Key")
     def post(self, body, lot_id):
         """Bid (`amount_fen`) or set a proxy maximum (`max_amount_fen`). 201 when accepted, 409 with
         the refusal code otherwise. Send `Idempotency-Key` to make retries safe."""
@@ -215,6 +401,7 @@ class LotBids(MethodView):
 
 @lots_blp.route("/<int:lot_id>/registrations")
 class LotRegistrations(MethodView):
+    @_responds(lots_blp, 201, RegistrationOut)
     def post(self, lot_id):
         """Register my enterprise for the lot; the deposit is pending until confirmed."""
         return _json(svc.register_for_lot(uow(), actor_id=require_user()["id"], lot_id=lot_id,
@@ -224,6 +411,7 @@ class LotRegistrations(MethodView):
 @lots_blp.route("/<int:lot_id>/cancel")
 class LotCancel(MethodView):
     @lots_blp.arguments(CancelIn)
+    @_responds(lots_blp, 200, LotOut)
     def post(self, body, lot_id):
         """Withdraw the lot (operator): deposits are released, the achievement published again."""
         return _json(svc.cancel_lot(uow(), actor_id=require_user()["id"], lot_id=lot_id,
@@ -232,6 +420,7 @@ class LotCancel(MethodView):
 
 @lots_blp.route("/<int:lot_id>/close")
 class LotClose(MethodView):
+    @_responds(lots_blp, 200, LotClosedOut)
     def post(self, lot_id):
         """Record the result now if the lot's end has passed (operator; the scheduler does this
         on its own). 409 when it is not due or already closed."""
@@ -249,6 +438,7 @@ class LotClose(MethodView):
 @lots_blp.route("/<int:lot_id>/reoffer")
 class LotReoffer(MethodView):
     @lots_blp.arguments(ReofferIn)
+    @_responds(lots_blp, 201, LotOut)
     def post(self, body, lot_id):
         """Offer again an unsold, cancelled or forfeited lot's achievement (operator)."""
         return _json(svc.reoffer_lot(uow(), actor_id=require_user()["id"], lot_id=lot_id, now=now(),
@@ -257,11 +447,15 @@ class LotReoffer(MethodView):
 
 @lots_blp.route("/<int:lot_id>/events")
 class LotEvents(MethodView):
+    @_responds(lots_blp, 200, LOT_EVENT, content_type="text/event-stream",
+               description="the event stream; the schema describes one event (`id:`, `event:`, `data:` lines)")
+    @_responds(lots_blp, 204, description="the lot is over and every event has been seen")
     def get(self, lot_id):
         """Server-sent events: bid_accepted, window_restarted, lot_opened, lot_closed, lot_cancelled.
         Each has an id (the lot's event sequence); reconnect with `Last-Event-ID` to resume."""
         raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or "0"
-        after = int(raw) if raw.isdigit() else 0
+        # an event sequence number (an INTEGER column); anything else replays from the start
+        after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else 0
         factory = services().uow_factory
         final = svc.lot_is_final(factory(), lot_id)
         if final is None:
@@ -285,6 +479,7 @@ class LotEvents(MethodView):
 @deposits_blp.route("/<int:deposit_id>/confirm")
 class DepositConfirm(MethodView):
     @deposits_blp.arguments(ConfirmDepositIn)
+    @_responds(deposits_blp, 200, DepositOut)
     def post(self, body, deposit_id):
         """The operator confirms a bank-transfer deposit: it is held, and its bidder may bid."""
         return _json(svc.confirm_deposit(uow(), actor_id=require_user()["id"], deposit_id=deposit_id,
@@ -293,6 +488,7 @@ class DepositConfirm(MethodView):
 
 @registrations_blp.route("/mine")
 class MyRegistrations(MethodView):
+    @_responds(registrations_blp, 200, RegistrationOut(many=True))
     def get(self):
         """My organisation's registrations and deposits."""
         return _json(svc.my_registrations(uow(), actor_id=require_user()["id"]))
@@ -300,6 +496,7 @@ class MyRegistrations(MethodView):
 
 @confirmations_blp.route("/<int:confirmation_id>")
 class ConfirmationItem(MethodView):
+    @_responds(confirmations_blp, 200, ConfirmationOut)
     def get(self, confirmation_id):
         return _json(svc.get_confirmation(uow(), actor_id=require_user()["id"],
                                           confirmation_id=confirmation_id))
@@ -307,6 +504,7 @@ class ConfirmationItem(MethodView):
 
 @confirmations_blp.route("/<int:confirmation_id>/sign")
 class ConfirmationSign(MethodView):
+    @_responds(confirmations_blp, 200, ConfirmationOut)
     def post(self, confirmation_id):
         """Record the winner's signature (operator): the achievement is sold, the contract recorded."""
         return _json(svc.sign_confirmation(uow(), actor_id=require_user()["id"],

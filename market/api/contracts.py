@@ -15,7 +15,7 @@ from market.services.common import local_today
 
 from .deps import now, require_user, uow
 from .fields import LocalDateTime
-from .schemas import Choice, HistoryOut, Money, PageArgs
+from .schemas import Choice, HistoryOut, Id, Money, PageArgs
 
 blp = Blueprint("contracts", __name__, url_prefix="/api/v1/contracts",
                 description="技术合同与认定登记 (technology contracts and their registration)")
@@ -47,12 +47,12 @@ class ContractIn(ContractFields):
     contract_amount_fen = Money(required=True)
     tech_amount_fen = Money(required=True)
     signed_on = fields.Date(required=True)
-    seller_org_id = fields.Integer(required=True)
-    buyer_org_id = fields.Integer(required=True)
+    seller_org_id = Id(required=True)
+    buyer_org_id = Id(required=True)
     market_code = Choice(taxonomy.MARKET_CODES, allow_none=True, metadata={
         "description": "registering market; defaults to the seller's provincial market (required if the seller is outside the delta)"})
-    achievement_id = fields.Integer(allow_none=True)
-    demand_id = fields.Integer(allow_none=True)
+    achievement_id = Id(allow_none=True)
+    demand_id = Id(allow_none=True)
 
 
 class ContractPatch(ContractFields):
@@ -60,9 +60,9 @@ class ContractPatch(ContractFields):
 
 
 class ContractDemandDealIn(ContractFields):
-    demand_id = fields.Integer(required=True)
-    seller_org_id = fields.Integer(required=True)
-    achievement_id = fields.Integer(allow_none=True)
+    demand_id = Id(required=True)
+    seller_org_id = Id(required=True)
+    achievement_id = Id(allow_none=True)
     contract_amount_fen = Money(required=True)
     tech_amount_fen = Money(required=True)
     signed_on = fields.Date(required=True)

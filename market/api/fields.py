@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MIN_YEAR, MAX_YEAR = 1900, 2999   # far from datetime's limits, so adding hours or days cannot overflow
 
 
 class LocalDateTime(fields.DateTime):
@@ -19,6 +20,8 @@ class LocalDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise ValidationError(f"时间应在 {MIN_YEAR} 到 {MAX_YEAR} 年之间 (out of range)")
         if result.tzinfo is None:
             result = result.replace(tzinfo=SHANGHAI)
         return result.astimezone(timezone.utc)

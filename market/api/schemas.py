@@ -13,11 +13,14 @@ from .messages import install
 install()
 
 MAX_MONEY_FEN = 10**15  # ten trillion yuan: beyond any contract, inside BIGINT
+MAX_ID = 2**31 - 1      # ids are INTEGER columns (32-bit in PostgreSQL): a larger number names nothing
 
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa: E731
     min=0, max=MAX_MONEY_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
 QueryMoney = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
     min=0, max=MAX_MONEY_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
+Id = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
+    min=1, max=MAX_ID, error="编号无效 (not a valid id)"), **kw)
 Choice = lambda choices, **kw: fields.String(validate=validate.OneOf(  # noqa: E731
     choices, error="必须是以下之一: {choices}"), **kw)
 
@@ -107,7 +110,7 @@ class UserIn(BaseSchema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256, error="密码长度应为 8 到 256"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = Choice(taxonomy.ROLES, required=True)
-    organisation_id = fields.Integer(allow_none=True)
+    organisation_id = Id(allow_none=True)
     market_code = Choice(taxonomy.MARKET_CODES, allow_none=True)
 
 

@@ -76,6 +76,7 @@ _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _HALF = re.compile(r"^(\d{4})-?[Hh]([12])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+MIN_YEAR, MAX_YEAR = 1900, 2100   # a year earlier (同比) must exist; tables stay a sane size
 
 
 def period_bounds(text: str) -> tuple[date, date]:
@@ -83,6 +84,9 @@ def period_bounds(text: str) -> tuple[date, date]:
 
     Raises ValueError (Chinese message) on anything else."""
     value = (text or "").strip()
+    year = re.match(r"^(\d{4})", value)
+    if year and not MIN_YEAR <= int(year[1]) <= MAX_YEAR:
+        raise ValueError(f"年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间: {text!r} (year out of range)")
     try:
         if m := _YEAR.match(value):
             y = int(m[1])

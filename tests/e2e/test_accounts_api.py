@@ -16,6 +16,11 @@ def test_logout_revokes_the_token(client, cast):
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
 
+def test_login_with_a_nul_character_is_422_not_500(client, cast):
+    response = client.post("/api/v1/auth/login", json={"email": "uni_member@example.cn\u0000", "password": "x"})
+    assert response.status_code == 422 and "email" in response.get_json()["errors"]
+
+
 def test_me_requires_a_token(client):
     assert client.get("/api/v1/auth/me").status_code == 401
     assert client.get("/api/v1/auth/me", headers={"Authorization": "Basic abc"}).status_code == 401
@@ -68,6 +73,8 @@ def test_admin_creates_an_operator_who_can_log_in(client, cast):
     ({"role": "operator"}, "market_code"), ({"role": "member"}, "organisation_id"),
     ({"email": "not-an-email"}, "email"), ({"password": "short"}, "password"),
     ({"role": "member", "organisation_id": 999}, "organisation_id"),
+    ({"role": "member", "organisation_id": 2**70}, "organisation_id"),
+    ({"display_name": "管理员\u0000"}, "display_name"),
 ])
 def test_bad_users_are_422(client, cast, body, field):
     response = client.post("/api/v1/users", headers=cast["admin"], json={

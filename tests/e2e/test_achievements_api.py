@@ -219,6 +219,43 @@ def test_unknown_id_is_404(client, cast):
     assert client.post(f"{URL}/999999/submit", headers=cast["uni_member"]).status_code == 404
 
 
+@pytest.mark.parametrize("huge", [2**31, 2**64])
+def test_id_beyond_any_id_is_404_not_500(client, cast, huge):
+    for path in (f"{URL}/{huge}", f"{URL}/{huge}/history", f"{URL}/{huge}/matches"):
+        response = client.get(path, headers=cast["op_sh"])
+        assert response.status_code == 404, path
+        assert response.get_json()["code"] == 404
+    review = client.post(f"{URL}/{huge}/review", json={"decision": "reject", "reason": "重复"}, headers=cast["op_sh"])
+    assert review.status_code == 404
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"title": "石墨烯\u0000导热膜"}, "title"),
+    ({"keywords": ["石墨烯", "导热\u0000"]}, "keywords.1"),
+])
+def test_text_with_a_nul_character_is_rejected_with_field_error_and_nothing_is_written(
+        client, cast, uow_factory, body, field):
+    before = count_all(uow_factory)
+    response = create(client, cast["uni_member"], **body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+    assert count_all(uow_factory) == before
+
+
+def test_text_with_a_lone_surrogate_is_rejected_with_field_error_and_nothing_is_written(client, cast, uow_factory):
+    before = count_all(uow_factory)
+    body = '{"title": "石墨烯\\ud800", "ip_type": "发明专利", "field": "新材料"}'.encode()
+    response = client.post(URL, data=body, content_type="application/json", headers=cast["uni_member"])
+    assert response.status_code == 422, response.get_json()
+    assert "title" in response.get_json()["errors"]
+    assert count_all(uow_factory) == before
+
+
+def test_own_list_status_with_a_nul_character_is_422(client, cast):
+    response = client.get(f"{URL}/mine?status=draft%00", headers=cast["uni_member"])
+    assert response.status_code == 422 and "status" in response.get_json()["errors"]
+
+
 def test_negotiable_when_no_price(client, cast):
     ident = created_id(client, cast, price_fen=None)
     body = client.get(f"{URL}/{ident}", headers=cast["uni_member"]).get_json()

@@ -177,6 +177,57 @@ def test_bad_lot_terms_are_422(client, cast, day):
     assert {"starting_price_fen", "increment_fen", "deposit_fen"} <= set(r.get_json()["errors"])
 
 
+@pytest.mark.parametrize("change, field", [
+    ({"starts_at": "0001-01-01T00:00:00", "free_period_ends_at": "0001-01-01T01:00:00"}, "starts_at"),
+    ({"starts_at": "9999-12-31T22:00:00-12:00", "free_period_ends_at": "9999-12-31T23:00:00-12:00"}, "starts_at"),
+    ({"achievement_id": 2**70}, "achievement_id"),
+])
+def test_lot_with_out_of_range_time_or_id_is_rejected_with_field_error(client, cast, day, uow_factory, change, field):
+    from sqlalchemy import text
+
+    def lot_count():
+        with uow_factory() as uow:
+            return uow.session.scalar(text("SELECT count(*) FROM auction_lots"))
+    before = lot_count()
+    r = client.post(f"/api/v1/auctions/{day['auction_id']}/lots", headers=cast["op_sh"], json={
+        "achievement_id": day["achievement_id"], "starting_price_fen": START, "increment_fen": INC,
+        "deposit_fen": 0, **change})
+    assert r.status_code == 422, r.get_json()
+    assert field in r.get_json()["errors"]
+    assert lot_count() == before
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**64])
+def test_auction_ids_beyond_any_id_are_404_not_500(client, cast, huge):
+    for path in (f"/api/v1/lots/{huge}", f"/api/v1/lots/{huge}/bids", f"/api/v1/lots/{huge}/events",
+                 f"/api/v1/auctions/{huge}", f"/api/v1/confirmations/{huge}"):
+        assert client.get(path, headers=cast["op_sh"]).status_code == 404, path
+
+
+@pytest.mark.parametrize("last_event_id", ["99999999999999999999999", "²", "2147483648"])
+def test_live_feed_with_an_impossible_last_event_id_replays_from_the_start(app, client, cast, clock, day,
+                                                                            last_event_id):
+    app.config.update(SSE_MAX_SECONDS=0.05, SSE_HEARTBEAT_SECONDS=0.01)
+    clock.set(clock.now() + timedelta(hours=1))
+    assert client.post(f"/api/v1/lots/{day['lot_id']}/registrations", headers=cast["corp_member"]).status_code == 201
+    status, events = sse_events(client, day["lot_id"], last_event_id)
+    assert status == 200
+
+
+def test_openapi_documents_what_the_auction_routes_answer(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"200", "204"} <= set(paths["/api/v1/lots/{lot_id}/events"]["get"]["responses"])
+    bids = paths["/api/v1/lots/{lot_id}/bids"]["post"]["responses"]
+    assert bids["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BidAnswerOut"}
+    assert bids["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BidRefusedOut"}
+    for path, method, status in [("/api/v1/auctions", "get", "200"), ("/api/v1/auctions", "post", "201"),
+                                 ("/api/v1/auctions/{auction_id}", "get", "200"),
+                                 ("/api/v1/lots/{lot_id}", "get", "200"),
+                                 ("/api/v1/registrations/mine", "get", "200"),
+                                 ("/api/v1/confirmations/{confirmation_id}/sign", "post", "200")]:
+        assert "application/json" in paths[path][method]["responses"][status]["content"], (path, method)
+
+
 def test_members_cannot_create_auctions_or_lots(client, cast, day):
     assert client.post("/api/v1/auctions", headers=cast["corp_member"],
                        json={"market_code": "SH", "title": "x"}).status_code == 403

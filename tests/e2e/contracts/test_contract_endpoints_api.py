@@ -29,11 +29,35 @@ def test_tech_amount_above_contract_amount_is_a_422(client, cast, deal):
     ({"signed_on": "2025-13-01"}, "signed_on"), ({"contract_amount_fen": 1.5}, "contract_amount_fen"),
     ({"contract_amount_fen": -1}, "contract_amount_fen"), ({"seller_org_id": 99999}, "seller_org_id"),
     ({"signed_on": "2027-01-01"}, "signed_on"), ({"market_code": "JS"}, "market_code"),
+    ({"seller_org_id": 2**70}, "seller_org_id"), ({"buyer_org_id": 2**31}, "buyer_org_id"),
+    ({"achievement_id": 2**40}, "achievement_id"), ({"demand_id": 2**40}, "demand_id"),
 ])
 def test_bad_contract_input_is_a_422_naming_the_field(deal, change, field):
     response = deal(**change)
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["errors"]
+
+
+def test_demand_deal_with_a_demand_id_beyond_any_id_is_a_422(client, cast):
+    response = client.post("/api/v1/contracts/demand-deals", headers=cast["corp_member"], json={
+        "demand_id": 2**70, "seller_org_id": cast.orgs["uni"], "contract_amount_fen": 10, "tech_amount_fen": 5,
+        "signed_on": "2025-01-01"})
+    assert response.status_code == 422 and "demand_id" in response.get_json()["errors"]
+
+
+def test_contract_id_beyond_any_id_is_404_not_500(client, cast):
+    assert client.get(f"/api/v1/contracts/{2**64}", headers=cast["op_sh"]).status_code == 404
+
+
+def test_import_runs_of_a_market_code_with_a_nul_character_are_404_not_500(client, cast):
+    assert client.get("/api/v1/contracts/imports/S%00H", headers=cast["admin"]).status_code == 404
+
+
+def test_register_upload_with_a_nameless_form_part_is_422_not_500(client, cast):
+    body = b'--XX\r\nContent-Disposition: form-data\r\n\r\n51013\r\n--XX--\r\n'
+    response = client.post("/api/v1/contracts/imports/SH", data=body, headers=cast["op_sh"],
+                           content_type="multipart/form-data; boundary=XX")
+    assert response.status_code == 422 and "file" in response.get_json()["errors"]
 
 
 def test_anonymous_cannot_record_contracts(client, cast, deal):

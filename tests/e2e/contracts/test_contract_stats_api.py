@@ -18,6 +18,9 @@ STATS, FLOWS = "/api/v1/stats/contracts", "/api/v1/stats/flows"
     f"{STATS}?group_by=quarter,month", f"{STATS}?group_by=province,type,field", f"{STATS}?side=sideways",
     f"{STATS}?format=pdf", f"{STATS}?from=yesterday", f"{STATS}?to=2025Q5",
     f"{FLOWS}?from=2025-06&to=2025-01", f"{FLOWS}?from=2025Q9", f"{FLOWS}?format=pdf",
+    # years outside 1900-2100: year 1 had no year before it for 同比 (a 500), 9999 no end of month
+    f"{STATS}?from=0001&to=0001", f"{STATS}?from=0001&to=9999&group_by=month",
+    f"{FLOWS}?from=0001-01-01&to=9999-12-31", f"{FLOWS}?from=1899", f"{STATS}?to=2101",
 ])
 def test_bad_statistics_queries_are_422(client, url):
     response = client.get(url)
