@@ -9,6 +9,9 @@ from .codes import normalise_credit_code
 from .errors import Forbidden, ValidationFailed
 
 
+MAX_NAME = 200  # organisations.name
+
+
 class Market:
     def __init__(self, code: str, name: str, province: str):
         self.code, self.name, self.province = code, name, province
@@ -21,6 +24,8 @@ class Organisation:
         name = (name or "").strip()
         if not name:
             errors["name"] = ["名称不能为空"]
+        elif len(name) > MAX_NAME:
+            errors["name"] = [f"名称不能超过{MAX_NAME}字"]
         if kind not in taxonomy.ORG_KINDS:
             errors["kind"] = [f"机构类型必须是 {', '.join(taxonomy.ORG_KINDS)} 之一"]
         canonical = taxonomy.canonical_province(province)

@@ -21,12 +21,14 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 NEGOTIABLE_WORDS = ("面议", "面談", "面谈", "议价", "議價")
 FEN_PER_YUAN = 100
 YUAN_PER_WAN = 10_000
+MAX_AMOUNT_FEN = 10**15  # ten trillion yuan, as the API's MAX_MONEY_FEN: beyond any deal, inside BIGINT
 
 
 # --- text -----------------------------------------------------------------
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20  # ideographic space
-_CONTROL_RE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200b]")
+# control characters, and lone surrogates (JSON can carry them as \ud800 escapes; no database takes them)
+_CONTROL_RE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200b\ud800-\udfff]")
 _SPACES_RE = re.compile(r"\s+")
 _KEY_DROP_RE = re.compile(r"[\W_]+")
 
@@ -113,6 +115,8 @@ def parse_amount_fen(raw, default_unit: str = "元") -> int:
         raise ValueError(f"金额不能为负数 '{clean_text(raw)}'")
     if amount != amount.to_integral_value():
         raise ValueError(f"金额精度超过分 '{clean_text(raw)}'")
+    if amount > MAX_AMOUNT_FEN:
+        raise ValueError(f"金额超过 10^15 分 '{clean_text(raw)}' (amount too large)")
     return int(amount)
 
 

@@ -289,6 +289,7 @@ REQUIRED = ("external_id", "title", "contract_type", "field", "seller_name", "se
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _AMOUNT = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?$")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_AMOUNT_FEN = 10**15  # ten trillion yuan, as the API's MAX_MONEY_FEN: beyond any contract, inside BIGINT
 
 
 class RowError(Exception):
@@ -302,7 +303,13 @@ def parse_amount(text: str, field: str) -> int:
     m = _AMOUNT.match((text or "").strip())
     if not m:
         raise RowError(field, f"金额格式错误: {text!r}")
-    return wan_to_fen(m[1]) if m[2] in ("万元", "万") else yuan_to_fen(m[1])
+    try:
+        fen = wan_to_fen(m[1]) if m[2] in ("万元", "万") else yuan_to_fen(m[1])
+    except ArithmeticError:   # decimal.InvalidOperation: more digits than Decimal's precision (28)
+        fen = MAX_AMOUNT_FEN + 1
+    if fen > MAX_AMOUNT_FEN:
+        raise RowError(field, f"金额超过 10^15 分: {text!r} (amount too large)")
+    return fen
 
 
 def parse_date(text: str, field: str = "signed_on") -> date:
@@ -353,6 +360,9 @@ def _row_values(row: dict) -> dict:
     for key in REQUIRED:
         if not row.get(key):
             raise RowError(key, "不能为空")
+    for key, cell in row.items():
+        if "\x00" in cell:   # PostgreSQL cannot store or even compare text holding NUL
+            raise RowError(key, "不能包含 NUL 字符 (NUL not allowed)")
     if len(row["external_id"]) > 64:
         raise RowError("external_id", "合同编号过长")
     return {

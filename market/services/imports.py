@@ -373,8 +373,8 @@ class _Importer:
         self.uow.flush()
         if errors:
             self.uow.session.execute(insert(import_row_errors), [
-                {"run_id": self.run.id, "row": e.row, "external_id": (e.external_id or "")[:64] or None,
-                 "field": e.field[:64], "reason": e.reason} for e in errors])
+                {"run_id": self.run.id, "row": e.row, "external_id": nz.clean_text(e.external_id)[:64] or None,
+                 "field": nz.clean_text(e.field)[:64], "reason": nz.clean_text(e.reason)} for e in errors])
 
     def upsert(self, records: list) -> list[RowError]:
         raise NotImplementedError

@@ -145,3 +145,48 @@ def test_register_import_through_the_api(client, cast):
     other = client.post("/api/v1/contracts/imports/JS", headers=cast["op_sh"], content_type="multipart/form-data",
                         data={"file": (BytesIO(csv_text.encode()), "x.csv")})
     assert other.status_code == 403
+
+
+REGISTER_HEADER = ("external_id,title,contract_type,field,seller_name,seller_province,seller_credit_code,"
+                   "buyer_name,buyer_province,contract_amount,tech_amount,signed_on,registration_number\n")
+REGISTER_ROW = {"external_id": "JS-1", "title": "数控机床误差补偿技术转让", "contract_type": "技术转让",
+                "field": "先进制造", "seller_name": "太湖装备有限公司", "seller_province": "江苏",
+                "seller_credit_code": "", "buyer_name": "皖北机械有限公司", "buyer_province": "安徽",
+                "contract_amount": "30万元", "tech_amount": "30万元", "signed_on": "2025-08-08",
+                "registration_number": "2025320500000001"}
+
+
+def import_register_row(client, cast, **changes):
+    from io import BytesIO
+    row = {**REGISTER_ROW, **changes}
+    line = ",".join('"' + row[k] + '"' for k in REGISTER_HEADER.strip().split(",")) + "\n"
+    return client.post("/api/v1/contracts/imports/JS", headers=cast["op_js"], content_type="multipart/form-data",
+                       data={"file": (BytesIO((REGISTER_HEADER + line).encode()), "js_register.csv")})
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"contract_amount": "9" * 30, "tech_amount": "1"}, "contract_amount"),
+    ({"contract_amount": "9" * 20 + "万元", "tech_amount": "9" * 20 + "万元"}, "contract_amount"),
+    ({"seller_name": "太湖" * 101}, "seller_name"),
+    ({"title": "数控\u0000机床"}, "title"),
+    ({"external_id": "JS-\u00001"}, "external_id"),
+    ({"buyer_name": "皖北\u0000机械"}, "buyer_name"),
+    ({"seller_credit_code": "91\u0000"}, "seller_credit_code"),
+    ({"registration_number": "2025\u00003205"}, "registration_number"),
+], ids=["amount-beyond-bigint", "wan-amount-beyond-bigint", "party-name-too-long", "nul-title", "nul-id",
+        "nul-party", "nul-credit-code", "nul-registration-number"])
+def test_a_register_row_the_database_cannot_hold_is_rejected_with_its_column_not_a_500(client, cast, changes, field):
+    response = import_register_row(client, cast, **changes)
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert report["counts"]["rejected"] == 1 and report["counts"]["created"] == 0
+    assert [e["field"] for e in report["errors"]] == [field]
+    assert client.get("/api/v1/contracts?per_page=100", headers=cast["op_js"]).get_json()["total"] == 0
+
+
+def test_a_register_row_the_database_cannot_hold_does_not_change_the_imported_contract(client, cast):
+    assert import_register_row(client, cast).get_json()["counts"]["created"] == 1
+    again = import_register_row(client, cast, contract_amount="9" * 30).get_json()
+    assert again["counts"]["rejected"] == 1
+    [contract] = client.get("/api/v1/contracts", headers=cast["op_js"]).get_json()["items"]
+    assert contract["contract_amount_fen"] == 30_0000_00

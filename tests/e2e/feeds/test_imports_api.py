@@ -96,3 +96,52 @@ def test_all_four_shared_feeds_import_through_the_api(client, cast, shared_data_
         assert response.status_code == 201
         report = response.get_json()
         assert report["reconciles"] and report["counts"]["rejected"] == len({e["row"] for e in report["errors"]})
+
+
+def _sh_line(**changes) -> bytes:
+    import json
+    row = json.loads((FIXTURES / "sh_achievements.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    row.update(changes)
+    return (json.dumps(row) + "\n").encode()   # ASCII escapes: a lone surrogate survives as \ud800
+
+
+@pytest.mark.parametrize("price", ["9" * 30, 10**20])
+def test_a_listing_price_beyond_any_amount_rejects_the_row_not_the_upload(client, cast, price):
+    response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(listPrice=price))
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert report["counts"]["rejected"] == 1 and report["counts"]["created"] == 0
+    assert [e["field"] for e in report["errors"]] == ["listPrice"]
+
+
+@pytest.mark.parametrize("budget", ["9" * 30 + "万元", "1-99999999999999999999万元"])
+def test_a_demand_budget_beyond_any_amount_rejects_the_row_not_the_upload(client, cast, budget):
+    import json
+    row = json.loads((FIXTURES / "sh_demands.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    row["budget"] = budget
+    response = upload(client, "SH", "d.jsonl", cast["op_sh"], data=(json.dumps(row) + "\n").encode())
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert report["counts"]["rejected"] == 1 and [e["field"] for e in report["errors"]] == ["budget"]
+
+
+@pytest.mark.parametrize("changes", [
+    {"status": "挂牌中\u0000"}, {"status": "\ud800"},
+    {"projectNo": "SH-T-\u0000", "status": "?"}, {"projectNo": "SH-T-\ud800", "status": "?"},
+    {"projectNo": {"no": 1}, "status": "?"},
+], ids=["nul-in-reason", "surrogate-in-reason", "nul-in-id", "surrogate-in-id", "object-as-id"])
+def test_a_rejected_row_with_unstorable_text_is_reported_not_a_500(client, cast, changes):
+    response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(**changes))
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert report["counts"]["rejected"] == 1 and [e["field"] for e in report["errors"]] == ["(row)"]
+    stored = client.get(f"/api/v1/markets/SH/imports/{report['id']}", headers=cast["op_sh"]).get_json()
+    assert stored["errors"] == report["errors"]
+    assert all("\u0000" not in (e["external_id"] or "") + e["reason"] for e in stored["errors"])
+
+
+@pytest.mark.parametrize("changes", [{"city": "上海\ud800"}, {"projectNo": "SH-T-9\ud800"}, {"title": "测温\ud800方法"}])
+def test_a_listing_with_a_lone_surrogate_in_its_text_is_imported_without_it(client, cast, changes):
+    response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(**changes))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["counts"]["created"] == 1
