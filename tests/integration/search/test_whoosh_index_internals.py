@@ -133,3 +133,28 @@ def test_exact_totals_reuse_posting_blocks_ranking_decoded_without_losing_or_add
     finally:
         whoosh_index.posting_ids = original
     assert ("text", "电池") in reads  # the exact total read the term's postings (cold masks)
+
+
+def test_a_committed_batch_leaves_no_segment_reader_for_the_garbage_collector(tmp_path):
+    """A writer's segment readers (each a memory map of its segment) must go when the writer
+    does: left in reference cycles, every batch of an import kept a mapping of the whole index
+    until the next full collection."""
+    import gc
+
+    from whoosh.reading import SegmentReader
+    index = WhooshSearchIndex(tmp_path / "ix")
+    index.upsert([make_doc(i, f"储能电池{i}") for i in range(1, 6)])
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for n in range(2):   # the second batch's writer opens readers of the first's segments
+            index.upsert([make_doc(i, f"光伏组件{i}") for i in range(10 * n + 6, 10 * n + 11)])
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, (SegmentReader, FileExistsError))]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+    assert index.search(SearchQuery("光伏组件")).total == 10
