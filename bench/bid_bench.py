@@ -1,7 +1,7 @@
 """Bidding benchmark: one hot lot, N concurrent bidders through HTTP, gunicorn on PostgreSQL.
 
     .venv/bin/python bench/bid_bench.py [--bidders 16] [--seconds 20] [--workers 4] [--threads 2]
-                                        [--strategy next|proxy|ticket] [--repeat 1]
+                                        [--strategy next|proxy|ticket] [--repeat 1] [--floor]
 
 Prints:
 - accepted bids/s through HTTP, all answered bids/s, the refusal mix, p50/p99 latency of a bid
@@ -10,6 +10,9 @@ Prints:
   machine: on 2 cores the sum is the ceiling);
 - the raw PostgreSQL limit: the same row-locked bid (SELECT ... FOR UPDATE, UPDATE the lot, INSERT
   the bid) in a tight loop over SQLAlchemy, same number of threads — and the HTTP/raw ratio;
+- with --floor, the same load on bench/bid_floor_app.py: a bare Flask + psycopg bid endpoint (no
+  ORM, schema, registration check, idempotency record or events), for how much of the gap to the
+  raw loop is Flask and PostgreSQL themselves on this machine;
 - the close delay: lots ending during the run, closed by the scheduler process running beside
   the web server; p50/p99 of (closed_at - ends_at);
 - the load average before and after, since other work on the machine moves every figure.
@@ -418,6 +421,7 @@ def run_once(args) -> dict:
             stop_process(proc)
             log.close()
         procs = []
+        floor = floor_load(args, url, data, logdir) if args.floor else None
         raw = raw_loop(url, data["hot"], args.raw_threads, min(args.seconds, 10))
     finally:
         for proc, log in procs:
@@ -431,7 +435,32 @@ def run_once(args) -> dict:
             "accepted_p99": http["accepted_p99"], "raw_per_s": raw["per_s"],
             "ratio": accepted_per_s / raw["per_s"], "http": http, "delays": delays,
             "closing": len(data["closing"]), "load": (load_before[0], os.getloadavg()[0]),
-            "server_cpu_ms": http["server_cpu_ms"], "cores": http["cores"]}
+            "server_cpu_ms": http["server_cpu_ms"], "cores": http["cores"], "floor": floor}
+
+
+def floor_load(args, url: str, data: dict, logdir: Path) -> dict:
+    """The same load on bench/bid_floor_app.py (bare Flask + psycopg, same gunicorn settings)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FLOOR_DATABASE_URL": url}
+    cmd = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class,
+           "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+           "--keep-alive", "5", "--chdir", str(ROOT / "bench"), "bid_floor_app:app"]
+    proc, log = start_process(cmd, env, logdir / "bid_bench_floor.log")
+    try:
+        wait_http(base)
+        http_load(base, data["hot"], data["tokens"][:4], 2, args.strategy)
+        before = cpu_now(proc.pid)
+        result = http_load(base, data["hot"], data["tokens"], args.seconds, args.strategy)
+        used = [after - b for after, b in zip(cpu_now(proc.pid), before)]
+    finally:
+        stop_process(proc)
+        log.close()
+    result["accepted_per_s"] = result["accepted"] / result["wall"]
+    result["answers_per_s"] = result["requests"] / result["wall"]
+    result["server_cpu_ms"] = used[1] * 1000 / max(result["requests"], 1)
+    result["cores"] = {name: used[i] / used[0] for i, name in enumerate(("web", "postgres", "client"), 1)}
+    return result
 
 
 def report(args, r: dict) -> None:
@@ -449,6 +478,14 @@ def report(args, r: dict) -> None:
           f"load client {cores['client']:.2f} (of {os.cpu_count()})")
     print(f"  raw PG row-locked loop   {r['raw_per_s']:8.1f} bids/s ({args.raw_threads} threads)")
     print(f"  ratio HTTP accepted/raw  {r['ratio']:.0%}")
+    floor = r.get("floor")
+    if floor:
+        r["floor_per_s"] = floor["accepted_per_s"]
+        c = floor["cores"]
+        print(f"  floor (bare Flask + psycopg, bench/bid_floor_app.py): accepted {floor['accepted_per_s']:.1f}/s "
+              f"= {floor['accepted_per_s'] / r['raw_per_s']:.0%} of raw (all answers {floor['answers_per_s']:.1f}/s, "
+              f"p50 {floor['p50']:.1f} ms, p99 {floor['p99']:.1f} ms), web CPU {floor['server_cpu_ms']:.2f} ms "
+              f"per request, cores web {c['web']:.2f} + PostgreSQL {c['postgres']:.2f} + client {c['client']:.2f}")
     if delays:
         r["delay_p99"] = percentile(delays, 99) * 1000
         print(f"  close delay ({len(delays)}/{r['closing']} lots closed by the scheduler)  "
@@ -477,7 +514,12 @@ def main() -> None:
     p.add_argument("--raw-threads", type=int, default=16)
     p.add_argument("--close-lots", type=int, default=20)
     p.add_argument("--keep", action="store_true", help="keep the database")
+    p.add_argument("--floor", action="store_true",
+                   help="also run the load on bench/bid_floor_app.py, the least a Flask bid endpoint can do "
+                        "(not with --strategy proxy)")
     args = p.parse_args()
+    if args.floor and args.strategy == "proxy":
+        p.error("the floor app has no proxy bidding")
 
     runs = []
     for _ in range(args.repeat):
@@ -488,6 +530,7 @@ def main() -> None:
         print(f"median of {len(runs)} runs: accepted {med('accepted_per_s'):.1f}/s, all answers "
               f"{med('answers_per_s'):.1f}/s, p50 {med('p50'):.1f} ms, p99 {med('p99'):.1f} ms, raw "
               f"{med('raw_per_s'):.1f}/s, ratio {med('ratio'):.0%}, web CPU {med('server_cpu_ms'):.2f} ms/request"
+              + (f", floor {med('floor_per_s'):.1f}/s" if any('floor_per_s' in r for r in runs) else "")
               + (f", close delay p99 {med('delay_p99'):.0f} ms" if any('delay_p99' in r for r in runs) else ""))
 
 
