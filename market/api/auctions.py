@@ -295,7 +295,6 @@ class BidRefusedOut(BidAnswerOut):
     """409: the error shape, and for a refused bid also the answer (`refusal` names the rule)."""
     code = fields.Integer()
     status = fields.String()
-    message = fields.String(allow_none=True)
     errors = fields.Dict()
 
 

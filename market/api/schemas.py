@@ -6,19 +6,19 @@ from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, Val
 from market.domain import taxonomy
 from market.domain.achievements import MAX_ABSTRACT, MAX_KEYWORDS, MAX_TITLE
 from market.domain.demands import MAX_DESCRIPTION
+from market.domain.money import MAX_AMOUNT_FEN
 
 from .fields import LocalDateTime
 from .messages import install
 
 install()
 
-MAX_MONEY_FEN = 10**15  # ten trillion yuan: beyond any contract, inside BIGINT
 MAX_ID = 2**31 - 1      # ids are INTEGER columns (32-bit in PostgreSQL): a larger number names nothing
 
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa: E731
-    min=0, max=MAX_MONEY_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
+    min=0, max=MAX_AMOUNT_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
 QueryMoney = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
-    min=0, max=MAX_MONEY_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
+    min=0, max=MAX_AMOUNT_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
 Id = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
     min=1, max=MAX_ID, error="编号无效 (not a valid id)"), **kw)
 Choice = lambda choices, **kw: fields.String(validate=validate.OneOf(  # noqa: E731

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 100 * 10_000
+MAX_AMOUNT_FEN = 10**15   # ten trillion yuan: beyond any deal, inside BIGINT
 
 
 def yuan_to_fen(value: str | int | Decimal) -> int:

@@ -16,12 +16,12 @@ from functools import lru_cache
 
 from market.domain import taxonomy
 from market.domain.codes import normalise_patent_number
+from market.domain.money import MAX_AMOUNT_FEN
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 NEGOTIABLE_WORDS = ("面议", "面談", "面谈", "议价", "議價")
 FEN_PER_YUAN = 100
 YUAN_PER_WAN = 10_000
-MAX_AMOUNT_FEN = 10**15  # ten trillion yuan, as the API's MAX_MONEY_FEN: beyond any deal, inside BIGINT
 
 
 # --- text -----------------------------------------------------------------

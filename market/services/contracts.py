@@ -14,7 +14,7 @@ from market.domain.accounts import Organisation
 from market.domain.contracts import (AMENDABLE, Contract, ContractImportRun, clean_province,
                                      registering_market)
 from market.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from market.domain.money import wan_to_fen, yuan_to_fen
+from market.domain.money import MAX_AMOUNT_FEN, wan_to_fen, yuan_to_fen
 from market.domain.stats import DateRange
 
 from .common import get_or_404, load_actor, local_today, require_market
@@ -289,7 +289,6 @@ REQUIRED = ("external_id", "title", "contract_type", "field", "seller_name", "se
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _AMOUNT = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?$")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-MAX_AMOUNT_FEN = 10**15  # ten trillion yuan, as the API's MAX_MONEY_FEN: beyond any contract, inside BIGINT
 
 
 class RowError(Exception):
