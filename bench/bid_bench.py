@@ -385,6 +385,23 @@ def wait_http(base: str, timeout: float = 60) -> None:
     raise SystemExit("gunicorn did not come up")
 
 
+def gunicorn_command(args, port: int, app: str, *extra: str) -> list[str]:
+    """gunicorn with the run's worker settings; the product and the floor are served alike."""
+    return [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class,
+            "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+            "--keep-alive", "5", *extra, app]
+
+
+def measured_load(args, base: str, web_pid: int, data: dict) -> dict:
+    """The bidders' load, with the CPU the web workers, PostgreSQL and this client used for it."""
+    before = cpu_now(web_pid)
+    result = http_load(base, data["hot"], data["tokens"], args.seconds, args.strategy)
+    used = [after - b for after, b in zip(cpu_now(web_pid), before)]
+    result["server_cpu_ms"] = used[1] * 1000 / max(result["requests"], 1)
+    result["cores"] = {name: used[i] / used[0] for i, name in enumerate(("web", "postgres", "client"), 1)}
+    return result
+
+
 def run_once(args) -> dict:
     url, drop = create_database()
     procs = []
@@ -399,21 +416,14 @@ def run_once(args) -> dict:
         env = {**os.environ, "MARKET_CONFIG": "production", "DATABASE_URL": url,
                "SECRET_KEY": secrets.token_hex(16), "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
                "SEARCH_INDEX_DIR": str(logdir / "bid_bench_index"), "SEARCH_BACKEND": "postgres"}
-        gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class,
-                    "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                    "--keep-alive", "5", "wsgi:app"]
-        procs.append(start_process(gunicorn, env, logdir / "bid_bench_gunicorn.log"))
+        procs.append(start_process(gunicorn_command(args, port, "wsgi:app"), env, logdir / "bid_bench_gunicorn.log"))
         procs.append(start_process([sys.executable, "-m", "flask", "--app", "wsgi", "market", "scheduler",
                                     "--sweep-seconds", "2"], env, logdir / "bid_bench_scheduler.log"))
         wait_http(base)
         # warm up every worker's connections and code paths
         http_load(base, data["hot"], data["tokens"][:4], 2, args.strategy)
         time.sleep(max(0.0, (close_start - datetime.now(timezone.utc)).total_seconds() - 1))
-        cpu_before = cpu_now(procs[0][0].pid)
-        http = http_load(base, data["hot"], data["tokens"], args.seconds, args.strategy)
-        used = [after - before for after, before in zip(cpu_now(procs[0][0].pid), cpu_before)]
-        http["server_cpu_ms"] = used[1] * 1000 / max(http["requests"], 1)
-        http["cores"] = {name: used[i] / used[0] for i, name in enumerate(("web", "postgres", "client"), 1)}
+        http = measured_load(args, base, procs[0][0].pid, data)
         wait_until = close_start + timedelta(seconds=args.seconds + 5)
         time.sleep(max(0.0, (wait_until - datetime.now(timezone.utc)).total_seconds()))
         delays = close_delays(url, data["closing"])
@@ -443,23 +453,17 @@ def floor_load(args, url: str, data: dict, logdir: Path) -> dict:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "FLOOR_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class,
-           "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-           "--keep-alive", "5", "--chdir", str(ROOT / "bench"), "bid_floor_app:app"]
+    cmd = gunicorn_command(args, port, "bid_floor_app:app", "--chdir", str(ROOT / "bench"))
     proc, log = start_process(cmd, env, logdir / "bid_bench_floor.log")
     try:
         wait_http(base)
         http_load(base, data["hot"], data["tokens"][:4], 2, args.strategy)
-        before = cpu_now(proc.pid)
-        result = http_load(base, data["hot"], data["tokens"], args.seconds, args.strategy)
-        used = [after - b for after, b in zip(cpu_now(proc.pid), before)]
+        result = measured_load(args, base, proc.pid, data)
     finally:
         stop_process(proc)
         log.close()
     result["accepted_per_s"] = result["accepted"] / result["wall"]
     result["answers_per_s"] = result["requests"] / result["wall"]
-    result["server_cpu_ms"] = used[1] * 1000 / max(result["requests"], 1)
-    result["cores"] = {name: used[i] / used[0] for i, name in enumerate(("web", "postgres", "client"), 1)}
     return result
 
 
