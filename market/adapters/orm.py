@@ -8,7 +8,7 @@ from `start_mappers()`.
 from __future__ import annotations
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, UniqueConstraint, false)
 from sqlalchemy.orm import registry, relationship
 
 from market.domain.accounts import ApiToken, Market, Organisation, User
@@ -43,6 +43,7 @@ organisations = Table(
     Column("city", String(64)),
     Column("credit_code", String(18), unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("publicly_funded", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_organisations_name_province", "name", "province"),
 )
 

@@ -88,6 +88,8 @@ class OrganisationIn(BaseSchema):
     province = fields.String(required=True, validate=validate.Length(max=20))
     city = fields.String(validate=validate.Length(max=64), allow_none=True)
     credit_code = fields.String(validate=validate.Length(max=32), allow_none=True)
+    publicly_funded = fields.Boolean(allow_none=True, metadata={
+        "description": "财政资助单位 (bound by the 公示 rule); default: universities and research institutes"})
 
 
 class OrganisationOut(Schema):
@@ -98,6 +100,7 @@ class OrganisationOut(Schema):
     city = fields.String(allow_none=True)
     credit_code = fields.String(allow_none=True)
     created_at = LocalDateTime()
+    publicly_funded = fields.Boolean()
 
 
 class OrganisationListArgs(PageArgs):

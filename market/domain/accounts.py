@@ -10,6 +10,7 @@ from .errors import Forbidden, ValidationFailed
 
 
 MAX_NAME = 200  # organisations.name
+PUBLICLY_FUNDED_KINDS = ("university", "research_institute")
 
 
 class Market:
@@ -19,7 +20,8 @@ class Market:
 
 class Organisation:
     def __init__(self, name: str, kind: str, province: str, city: str | None = None,
-                 credit_code: str | None = None, created_at: datetime | None = None):
+                 credit_code: str | None = None, created_at: datetime | None = None,
+                 publicly_funded: bool | None = None):
         errors = {}
         name = (name or "").strip()
         if not name:
@@ -41,6 +43,10 @@ class Organisation:
         self.name, self.kind, self.province, self.city = name, kind, canonical, city
         self.credit_code = credit_code or None
         self.created_at = created_at
+        # 财政资助单位: bound by the publicity rule on agreed prices; universities and research
+        # institutes are by default, anyone may be flagged (or a self-funded institute unflagged)
+        self.publicly_funded = (kind in PUBLICLY_FUNDED_KINDS) if publicly_funded is None \
+            else bool(publicly_funded)
 
     @property
     def lists_achievements(self) -> bool:

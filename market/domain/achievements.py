@@ -8,8 +8,9 @@ from .codes import normalise_patent_number
 from .errors import Forbidden, ValidationFailed
 from .status import HistoryEntry, Reviewable, clean_title
 
-STATUSES = ("draft", "pending_review", "published", "in_auction", "sold", "withdrawn")
-PUBLIC_STATUSES = ("published", "in_auction")
+STATUSES = ("draft", "pending_review", "published", "in_auction", "in_agreement", "sold", "withdrawn")
+#: in_auction / in_agreement: still shown, but out of the market (no second lot or agreement)
+PUBLIC_STATUSES = ("published", "in_auction", "in_agreement")
 
 TRANSITIONS = {
     "submit": ({"draft"}, "pending_review"),
@@ -22,6 +23,9 @@ TRANSITIONS = {
     "mark_sold": ({"in_auction"}, "sold"),
     "reinstate": ({"sold"}, "published"),     # the winner did not sign: the deposit is forfeited
     "publish_imported": ({"draft", "withdrawn", "pending_review"}, "published"),
+    "start_agreement": ({"published"}, "in_agreement"),     # an offer accepted (协议成交)
+    "void_agreement": ({"in_agreement"}, "published"),      # an objection upheld
+    "sell_by_agreement": ({"in_agreement"}, "sold"),        # the agreement signed
 }
 
 EDITABLE = ("title", "abstract", "keywords", "ip_type", "application_numbers", "field", "maturity",
@@ -146,6 +150,15 @@ class Achievement(Reviewable):
     def reinstate(self, actor_id, now, reason: str | None = None):
         """A sale that fell through (no signature by the deadline) publishes the achievement again."""
         self._go("reinstate", actor_id, now, reason=reason)
+
+    def start_agreement(self, actor_id, now, detail: dict | None = None):
+        self._go("start_agreement", actor_id, now, detail=detail)
+
+    def void_agreement(self, actor_id, now, reason: str | None = None):
+        self._go("void_agreement", actor_id, now, reason=reason)
+
+    def sell_by_agreement(self, actor_id, now, detail: dict | None = None):
+        self._go("sell_by_agreement", actor_id, now, detail=detail)
 
     # --- reads -------------------------------------------------------------
     @property

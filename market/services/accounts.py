@@ -23,9 +23,10 @@ def hash_token(token: str) -> str:
 
 
 def create_organisation(uow, *, name: str, kind: str, province: str, now: datetime,
-                        city: str | None = None, credit_code: str | None = None) -> dict:
+                        city: str | None = None, credit_code: str | None = None,
+                        publicly_funded: bool | None = None) -> dict:
     org = Organisation(name=name, kind=kind, province=province, city=city,
-                       credit_code=credit_code, created_at=now)
+                       credit_code=credit_code, created_at=now, publicly_funded=publicly_funded)
     with uow:
         if org.credit_code and uow.organisations.by_credit_code(org.credit_code):
             raise Conflict("该统一社会信用代码已登记 (credit code already registered)",

@@ -7,7 +7,8 @@ from datetime import date
 
 def organisation_view(o) -> dict:
     return {"id": o.id, "name": o.name, "kind": o.kind, "province": o.province, "city": o.city,
-            "credit_code": o.credit_code, "created_at": o.created_at}
+            "credit_code": o.credit_code, "created_at": o.created_at,
+            "publicly_funded": bool(getattr(o, "publicly_funded", False))}
 
 
 def user_view(u) -> dict:
