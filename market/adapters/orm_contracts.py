@@ -34,11 +34,14 @@ contracts = Table(
     Column("signed_on", Date, nullable=False),
     Column("signed_year", SmallInteger, nullable=False),
     Column("signed_month", SmallInteger, nullable=False),
-    Column("source", String(8), nullable=False),
+    Column("source", String(12), nullable=False),
     Column("market_code", ForeignKey("markets.code"), nullable=False),
     Column("achievement_id", ForeignKey("achievements.id"), index=True),
     Column("demand_id", ForeignKey("demands.id"), index=True),
     Column("lot_id", Integer, index=True),
+    # an agreement (协议成交) makes one contract; its publicity notice when the seller had one
+    Column("agreement_id", Integer, unique=True),
+    Column("publicity_notice_id", Integer),
     Column("external_id", String(64)),
     Column("status", String(12), nullable=False),
     Column("registration_number", String(40), unique=True),
@@ -140,6 +143,9 @@ class SqlAlchemyContractRepository:
 
     def by_registration_number(self, number: str) -> Contract | None:
         return self.session.scalars(select(Contract).where(c.registration_number == number)).first()
+
+    def by_agreement(self, agreement_id: int) -> Contract | None:
+        return self.session.scalars(select(Contract).where(c.agreement_id == agreement_id)).first()
 
     def by_lot(self, lot_id: int) -> list[Contract]:
         return list(self.session.scalars(select(Contract).where(c.lot_id == lot_id).order_by(c.id)))

@@ -94,6 +94,8 @@ class ContractOut(Schema):
     achievement_id = fields.Integer(allow_none=True)
     demand_id = fields.Integer(allow_none=True)
     lot_id = fields.Integer(allow_none=True)
+    agreement_id = fields.Integer(allow_none=True, metadata={"description": "协议成交: the agreement it came from"})
+    publicity_notice_id = fields.Integer(allow_none=True, metadata={"description": "公示: the agreement's notice"})
     external_id = fields.String(allow_none=True)
     status = fields.String()
     registration_number = fields.String(allow_none=True)

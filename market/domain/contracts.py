@@ -22,7 +22,7 @@ from .status import HistoryEntry, transition
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 STATUSES = ("submitted", "registered", "refused")
-SOURCES = ("auction", "demand", "direct", "import")
+SOURCES = ("auction", "agreement", "demand", "direct", "import")
 TRANSITIONS = {
     "register": ({"submitted"}, "registered"),
     "refuse": ({"submitted"}, "refused"),
@@ -108,7 +108,8 @@ class Contract:
                  contract_amount_fen: int, tech_amount_fen: int, signed_on: date, source: str,
                  market_code: str | None, now: datetime, achievement_id: int | None = None,
                  demand_id: int | None = None, lot_id: int | None = None,
-                 external_id: str | None = None, created_by_id: int | None = None):
+                 external_id: str | None = None, created_by_id: int | None = None,
+                 agreement_id: int | None = None, publicity_notice_id: int | None = None):
         seller_p, buyer_p = clean_province(seller_province), clean_province(buyer_province)
         errors = _field_errors(dict(title=title, contract_type=contract_type, field=field,
                                     signed_on=signed_on), now)
@@ -137,6 +138,7 @@ class Contract:
         self._set_period()
         self.source, self.market_code = source, registrar
         self.achievement_id, self.demand_id, self.lot_id = achievement_id, demand_id, lot_id
+        self.agreement_id, self.publicity_notice_id = agreement_id, publicity_notice_id
         self.external_id, self.created_by_id = external_id, created_by_id
         self.status = "submitted"
         self.registration_number: str | None = None

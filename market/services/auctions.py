@@ -147,7 +147,9 @@ def add_lot(uow, *, actor_id: int, auction_id: int, achievement_id: int, startin
 
 
 def _new_lot(uow, repo, session, actor_id, *, achievement_id, now, **terms) -> Lot:
-    achievement = uow.achievements.get(achievement_id)
+    # the achievement's row lock: a lot racing an agreement (or another lot) on it queues behind
+    # the other and then finds the achievement out of the market (409)
+    achievement = uow.achievements.get_for_update(achievement_id)
     if achievement is None:
         raise ValidationFailed.on("achievement_id", f"成果 {achievement_id} 不存在")
     if terms["free_period_ends_at"] + timedelta(seconds=terms["window_seconds"] or 0) <= now:

@@ -38,7 +38,7 @@ def contract_view(contract: Contract, *, with_history: bool = False) -> dict:
     view = {k: getattr(contract, k) for k in (
         "id", "title", "contract_type", "field", "seller_org_id", "seller_province", "buyer_org_id",
         "buyer_province", "contract_amount_fen", "tech_amount_fen", "signed_on", "source", "market_code",
-        "achievement_id", "demand_id", "lot_id", "external_id", "status", "registration_number",
+        "achievement_id", "demand_id", "lot_id", "agreement_id", "publicity_notice_id", "external_id", "status", "registration_number",
         "refusal_reason", "registered_at", "created_at", "updated_at")}
     if with_history:
         view["history"] = [history_view(h) for h in contract.history]
@@ -120,10 +120,37 @@ def record_auction_sale(uow, *, lot_id: int, achievement_id: int, seller_org_id:
     registered by the seller's market (the auction's market when the seller is
     outside the delta). Calling it again for the same lot and buyer returns the
     contract already made, so a retried signing creates no second contract."""
-    repo = contracts_repo(uow)
-    for existing in repo.by_lot(lot_id):
+    for existing in contracts_repo(uow).by_lot(lot_id):
         if existing.buyer_org_id == buyer_org_id:
             return existing
+    return record_sale(uow, source="auction", achievement_id=achievement_id, seller_org_id=seller_org_id,
+                       buyer_org_id=buyer_org_id, market_code=market_code, amount_fen=amount_fen,
+                       signed_on=signed_on, now=now, lot_id=lot_id)
+
+
+def record_agreement_contract(uow, *, agreement, publicity_notice_id: int | None, signed_on: date,
+                              now: datetime, actor_id: int | None) -> Contract:
+    """Create the contract of a signed agreement (协议成交), inside the caller's transaction: the
+    agreed price is its amount, the agreed transfer mode its type, and it is linked to the
+    achievement, the agreement and its publicity notice. A retried signing returns the contract
+    already made (one per agreement; a unique index on agreement_id backs this up)."""
+    existing = contracts_repo(uow).by_agreement(agreement.id)
+    if existing is not None:
+        return existing
+    return record_sale(uow, source="agreement", achievement_id=agreement.achievement_id,
+                       seller_org_id=agreement.seller_org_id, buyer_org_id=agreement.buyer_org_id,
+                       market_code=agreement.market_code, amount_fen=agreement.price_fen,
+                       signed_on=signed_on, now=now, actor_id=actor_id, contract_type=agreement.contract_type,
+                       agreement_id=agreement.id, publicity_notice_id=publicity_notice_id)
+
+
+def record_sale(uow, *, source: str, achievement_id: int, seller_org_id: int, buyer_org_id: int,
+                market_code: str, amount_fen: int, signed_on: date | datetime, now: datetime,
+                actor_id: int | None = None, contract_type: str | None = None, **refs) -> Contract:
+    """The contract of a sale of an achievement (by auction or by agreement). The whole price
+    being paid for the technology, it is both the contract and the technology transaction
+    amount; the seller's market registers it (the deal's market when the seller is outside the
+    delta)."""
     seller = _party(uow, seller_org_id, "seller_org_id")
     buyer = _party(uow, buyer_org_id, "buyer_org_id")
     achievement = uow.achievements.get(achievement_id)
@@ -131,13 +158,13 @@ def record_auction_sale(uow, *, lot_id: int, achievement_id: int, seller_org_id:
         raise NotFound(f"成果 {achievement_id} 不存在")
     if isinstance(signed_on, datetime):
         signed_on = local_today(signed_on)
-    data = {"title": achievement.title[:200], "contract_type": _auction_contract_type(achievement),
+    data = {"title": achievement.title[:200], "contract_type": contract_type or _auction_contract_type(achievement),
             "field": achievement.field, "contract_amount_fen": amount_fen, "tech_amount_fen": amount_fen,
             "signed_on": signed_on}
-    contract = _new_contract(uow, data=data, seller=seller, buyer=buyer, source="auction",
+    contract = _new_contract(uow, data=data, seller=seller, buyer=buyer, source=source,
                              market_code=registering_market(seller.province, market_code), now=now,
-                             actor_id=None, achievement_id=achievement.id, lot_id=lot_id)
-    uow.session.flush()
+                             actor_id=actor_id, achievement_id=achievement.id, **refs)
+    uow.flush()
     return contract
 
 
