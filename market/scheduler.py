@@ -11,6 +11,9 @@ about it decides the set-up:
   seconds) opens and closes whatever is overdue, and a bid after `ends_at` is refused in the bid's
   own transaction whether or not the close has run.
 
+Publicity notices (公示) are opened and ended the same way: a job per notice due within the
+horizon, the sweep as the authority, and exactly-once transitions in the database.
+
 Bids extend a lot's end in the web processes, which never touch the job store. The scheduler
 notices in two ways: a close job that finds the lot not yet due re-schedules itself at the new
 end, and the sweep re-aligns every job due within the horizon with the lots' current times.
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from market.services import auctions as svc
+from market.services import publicity
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +80,38 @@ def close_lot_job(lot_id: int) -> None:
         schedule_lot(rt.scheduler, lot_id, times[0], times[1], times[2], rt.clock.now())
 
 
+def open_notice_job(notice_id: int) -> None:
+    rt = runtime()
+    publicity.open_notice(rt.uow_factory(), notice_id, rt.clock)
+
+
+def end_notice_job(notice_id: int) -> None:
+    rt = runtime()
+    publicity.end_notice(rt.uow_factory(), notice_id, rt.clock)
+
+
 def sweep_job() -> None:
-    """Overdue opens, closes and forfeits; then the payment outbox; then the jobs of soon-due lots."""
+    """Overdue opens, closes and forfeits; publicity periods due to open or end; then the payment
+    outbox; then the jobs of soon-due lots and notices."""
     rt = runtime()
     result = svc.sweep(rt.uow_factory, rt.clock, rt.rules, rt.bus)
     if result.opened or result.closed or result.forfeited:
         log.info("sweep: opened %s closed %s forfeited %s", result.opened, result.closed, result.forfeited)
+    _sweep_publicity(rt)
     _process_payments(rt)
     _drain_search(rt)
     if rt.scheduler is not None:
         sync_jobs(rt.scheduler, rt.uow_factory, rt.clock.now())
+
+
+def _sweep_publicity(rt: Runtime) -> None:
+    try:
+        result = publicity.sweep_publicity(rt.uow_factory, rt.clock)
+    except Exception:   # noqa: BLE001 - the next sweep tries again; lots must not wait on notices
+        log.exception("publicity sweep failed")
+        return
+    if result.opened or result.ended:
+        log.info("publicity sweep: opened %s ended %s", result.opened, result.ended)
 
 
 def _process_payments(rt: Runtime) -> None:
@@ -115,8 +141,8 @@ def _drain_search(rt: Runtime) -> None:
 
 # --------------------------------------------------------------------------- job bookkeeping
 
-def _job_id(kind: str, lot_id: int) -> str:
-    return f"{kind}-lot-{lot_id}"
+def _job_id(kind: str, lot_id: int, thing: str = "lot") -> str:
+    return f"{kind}-{thing}-{lot_id}"
 
 
 def schedule_lot(scheduler, lot_id: int, status: str, starts_at: datetime, ends_at: datetime,
@@ -140,11 +166,26 @@ def _ensure_job(scheduler, job_id: str, func: str, lot_id: int, run_at: datetime
                       replace_existing=True, **JOB_DEFAULTS)
 
 
+def schedule_notice(scheduler, notice_id: int, status: str, starts_at: datetime, ends_at: datetime,
+                    now: datetime) -> None:
+    """A publicity notice's open and end jobs (its times never move)."""
+    if scheduler is None:
+        return
+    if status == "scheduled":
+        _ensure_job(scheduler, _job_id("open", notice_id, "notice"), "market.scheduler:open_notice_job",
+                    notice_id, max(starts_at, now))
+    _ensure_job(scheduler, _job_id("end", notice_id, "notice"), "market.scheduler:end_notice_job",
+                notice_id, max(ends_at, now))
+
+
 def sync_jobs(scheduler, uow_factory, now: datetime) -> int:
     lots = svc.lot_schedule(uow_factory(), now, HORIZON)
     for lot_id, status, starts_at, ends_at in lots:
         schedule_lot(scheduler, lot_id, status, starts_at, ends_at, now)
-    return len(lots)
+    notices = publicity.notice_schedule(uow_factory(), now, HORIZON)
+    for notice_id, status, starts_at, ends_at in notices:
+        schedule_notice(scheduler, notice_id, status, starts_at, ends_at, now)
+    return len(lots) + len(notices)
 
 
 # --------------------------------------------------------------------------- the process

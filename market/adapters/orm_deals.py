@@ -168,12 +168,6 @@ class SqlAlchemyDealRepository:
             return self.session.get(cls, ident, with_for_update=True, populate_existing=True)
         return self.session.get(cls, ident)
 
-    def achievement_for_update(self, ident: int):
-        """The achievement's row lock: whoever takes it out of the market (a lot, an agreement)
-        holds it, so two of them queue and the second sees the first's status."""
-        from market.domain.achievements import Achievement
-        return self._get(Achievement, ident, True)
-
     def negotiation_id_of_offer(self, offer_id: int) -> int | None:
         return self.session.scalar(select(deal_offers.c.negotiation_id).where(deal_offers.c.id == offer_id))
 

@@ -105,6 +105,14 @@ class TokenRepository(Repository):
 class AchievementRepository(Repository):
     model = Achievement
 
+    def get_for_update(self, ident):
+        """The achievement's row lock, taken by whatever takes it out of the market (a lot, an
+        agreement) so that two of them queue and the second sees the first's status. Only its
+        own row (FOR UPDATE OF): its holder is joined, and PostgreSQL cannot lock the nullable
+        side of an outer join. Refreshed, in case the session held an older state."""
+        return self.session.get(Achievement, ident, with_for_update={"of": orm.achievements},
+                                populate_existing=True)
+
     def listing_by_external_id(self, market_code: str, external_id: str) -> AchievementListing | None:
         t = orm.achievement_listings.c
         return self.session.scalars(select(AchievementListing).where(

@@ -22,6 +22,7 @@ def _feature_blueprints() -> list:
     from . import payments; found.append(payments.blp)  # noqa: E702
     from . import auctions; found += auctions.BLUEPRINTS  # noqa: E702
     from . import search; found += [search.blp, search.matches_blp]  # noqa: E702
+    from . import deals; found += deals.BLUEPRINTS  # noqa: E702
     return found
 
 

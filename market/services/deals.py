@@ -201,7 +201,7 @@ def accept_offer(uow, *, actor_id: int, offer_id: int, now: datetime, rules: Dea
         repo = deals_repo(uow)
         negotiation, offer = _offer_under_lock(uow, user, offer_id)
         negotiation.accept(user, offer, now)
-        achievement = repo.achievement_for_update(negotiation.achievement_id)
+        achievement = uow.achievements.get_for_update(negotiation.achievement_id)
         if repo.live_agreement_for_achievement(achievement.id) is not None:
             raise Conflict("该成果已有协议成交 (already agreed with another buyer)", {"achievement_id": ["in_agreement"]})
         achievement.start_agreement(user.id, now, detail={"negotiation_id": negotiation.id})   # or 409
@@ -244,7 +244,7 @@ def sign_agreement(uow, *, actor_id: int, agreement_id: int, now: datetime, sign
         if agreement.status == "signed" and agreement.contract_id is not None:
             return agreement_view(agreement, notice.id if notice else None)
         agreement.sign(user, now)
-        repo.achievement_for_update(agreement.achievement_id).sell_by_agreement(
+        uow.achievements.get_for_update(agreement.achievement_id).sell_by_agreement(
             user.id, now, detail={"agreement_id": agreement.id})
         contract = record_agreement_contract(uow, agreement=agreement, publicity_notice_id=notice.id if notice else None,
                                              signed_on=signed_on or local_today(now), now=now, actor_id=user.id)

@@ -76,7 +76,7 @@ def rule_objection(uow, *, actor_id: int, objection_id: int, decision: str, reas
         agreement = repo.agreement(notice.agreement_id, lock=True)
         if decision == "upheld":
             agreement.void(f"异议成立: {objection.ruling_reason}", now)
-            repo.achievement_for_update(agreement.achievement_id).void_agreement(
+            uow.achievements.get_for_update(agreement.achievement_id).void_agreement(
                 user.id, now, reason=f"公示异议成立 (objection #{objection.id} upheld)")
         elif notice.status == "ended" and not notice.pending_objections() and agreement.status == "in_publicity":
             agreement.become_signable(now)

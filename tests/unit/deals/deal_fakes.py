@@ -16,8 +16,7 @@ from market.domain.publicity import Objection, PublicityNotice  # noqa: E402
 
 
 class InMemoryDealRepository:
-    def __init__(self, achievements):
-        self.achievements = achievements
+    def __init__(self):
         self.rows: dict[type, dict[int, object]] = {cls: {} for cls in (
             Interest, Negotiation, Offer, Agreement, PublicityNotice, Objection)}
         self._ids = {cls: itertools.count(1) for cls in self.rows}
@@ -56,9 +55,6 @@ class InMemoryDealRepository:
 
     def notice(self, ident, *, lock=False):
         return self.rows[PublicityNotice].get(ident)
-
-    def achievement_for_update(self, ident):
-        return self.achievements.get(ident)
 
     def negotiation_id_of_offer(self, offer_id):
         offer = self.rows[Offer].get(offer_id)
@@ -131,7 +127,7 @@ class FakeDealUnitOfWork(FakeUnitOfWork):
 
     def __init__(self):
         super().__init__()
-        self.deals = InMemoryDealRepository(self.achievements)
+        self.deals = InMemoryDealRepository()
         self.contracts = FakeContractRepository()
         self.session = None
 
