@@ -30,6 +30,7 @@ class Config:
     STRIPE_WEBHOOK_SECRET: str | None = None
     STRIPE_API_BASE: str | None = None
     SCHEDULER_SWEEP_SECONDS = 2
+    PUBLICITY_DAYS: dict | int = 15    # 协议定价公示: days, for all markets or {"SH": 20, ...}; never below 15
     TIMEZONE = "Asia/Shanghai"
 
     # flask-smorest / OpenAPI

@@ -18,6 +18,7 @@ from typing import Mapping
 
 from sqlalchemy.exc import IntegrityError
 
+from market.domain import taxonomy
 from market.domain.deals import Agreement, Interest
 from market.domain.errors import Conflict, NotFound
 from market.domain.publicity import PublicityNotice, publicity_days
@@ -30,6 +31,10 @@ from .deal_views import agreement_view, interest_view, negotiation_view, offer_v
 class DealRules:
     """PUBLICITY_DAYS: one figure for every market or {market: days}; never below 15."""
     publicity_days: Mapping[str, int] | int | None = None
+
+    def __post_init__(self):
+        for code in taxonomy.MARKET_CODES:     # a length below the statutory 15 days is refused up front
+            self.days_for(code)
 
     def days_for(self, market_code: str) -> int:
         return publicity_days(market_code, self.publicity_days)

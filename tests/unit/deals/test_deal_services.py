@@ -129,3 +129,20 @@ def test_a_company_registers_one_open_interest_per_achievement(uow, w):
     svc.register_interest(uow, actor_id=w.buyer.id, achievement_id=w.achievement.id, message="a", now=NOW)
     with pytest.raises(Conflict):
         svc.register_interest(uow, actor_id=w.buyer.id, achievement_id=w.achievement.id, message="b", now=NOW)
+
+
+def test_publicity_length_comes_from_the_market_configuration(uow, w):
+    rules = svc.DealRules(publicity_days={"SH": 20})
+    interest = svc.register_interest(uow, actor_id=w.buyer.id, achievement_id=w.achievement.id, message="a", now=NOW)
+    n = svc.accept_interest(uow, actor_id=w.holder.id, interest_id=interest["id"], now=NOW)
+    o = svc.make_offer(uow, actor_id=w.buyer.id, negotiation_id=n["id"], terms={"price_fen": 1, "transfer_mode": "转让"},
+                       now=NOW)
+    agreement = svc.accept_offer(uow, actor_id=w.holder.id, offer_id=o["id"], now=NOW, rules=rules)
+    notice = pub.get_notice(uow, notice_id=agreement["publicity_notice_id"])
+    assert notice["days"] == 20 and notice["ends_at"] - notice["starts_at"] == timedelta(days=20)
+
+
+def test_a_configured_publicity_below_15_days_is_refused():
+    with pytest.raises(ValueError):
+        svc.rules_from_config({"PUBLICITY_DAYS": {"JS": 10}})
+    assert svc.rules_from_config({}).days_for("AH") == 15
