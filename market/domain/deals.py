@@ -21,7 +21,7 @@ from .money import MAX_AMOUNT_FEN
 MAX_MESSAGE, MAX_REASON, MAX_TERMS = 2000, 500, 2000
 OFFER_VALID_DAYS, MAX_OFFER_VALID_DAYS = 7, 60
 
-INTEREST_STATUSES = ("pending", "negotiating", "declined")
+INTEREST_STATUSES = ("pending", "negotiating", "declined", "closed")
 NEGOTIATION_STATUSES = ("open", "agreed", "closed")
 OFFER_STATUSES = ("open", "accepted", "declined", "countered", "expired")
 AGREEMENT_STATUSES = ("in_publicity", "signable", "signed", "voided")
@@ -102,6 +102,11 @@ class Interest:
         _move(self, ("pending",), "declined", "意向", "拒绝")
         self.decline_reason = reason
         self.answered_by_id, self.answered_at, self.updated_at = user.id, now, now
+
+    def close(self, now: datetime) -> None:
+        """Its deal was voided: the company may register a new interest."""
+        _move(self, ("negotiating",), "closed", "意向", "关闭")
+        self.updated_at = now
 
 
 def check_offer_terms(price_fen, transfer_mode, valid_days, allowed_modes=()) -> int:
@@ -223,6 +228,11 @@ class Negotiation:
         text = clean_text(reason, "reason", MAX_REASON, required=False, label="拒绝理由")
         offer._answer(user.id, now, "declined", "拒绝")
         offer.decline_reason = text or None
+        self.updated_at = now
+
+    def close(self, now: datetime) -> None:
+        """Its agreement was voided: no more offers here."""
+        _move(self, ("agreed",), "closed", "洽谈", "关闭")
         self.updated_at = now
 
     def accept(self, user, offer: Offer, now: datetime) -> None:

@@ -118,6 +118,10 @@ def accept_interest(uow, *, actor_id: int, interest_id: int, now: datetime) -> d
         user = load_actor(uow, actor_id)
         repo = deals_repo(uow)
         interest = _visible(repo.interest(interest_id, lock=True), user, "意向", interest_id)
+        existing = repo.negotiation_of_interest(interest.id)
+        if existing is not None and interest.status == "negotiating":
+            interest.require_holder(user)
+            return negotiation_view(existing, now)        # a retried accept: the same negotiation
         negotiation = interest.accept(user, now)
         negotiation.interest_id = interest.id
         repo.add(negotiation)
@@ -205,6 +209,9 @@ def accept_offer(uow, *, actor_id: int, offer_id: int, now: datetime, rules: Dea
         user = load_actor(uow, actor_id)
         repo = deals_repo(uow)
         negotiation, offer = _offer_under_lock(uow, user, offer_id)
+        replay = _accepted_before(repo, negotiation, offer, user)
+        if replay is not None:
+            return replay
         negotiation.accept(user, offer, now)
         achievement = uow.achievements.get_for_update(negotiation.achievement_id)
         if repo.live_agreement_for_achievement(achievement.id) is not None:
@@ -224,6 +231,17 @@ def accept_offer(uow, *, actor_id: int, offer_id: int, now: datetime, rules: Dea
             uow.flush()
         _commit(uow)
         return agreement_view(agreement, notice.id if notice else None)
+
+
+def _accepted_before(repo, negotiation, offer, user) -> dict | None:
+    """A retried accept by the side that accepted answers the agreement it made."""
+    if offer.status != "accepted" or negotiation.side_of(user) is None or negotiation.side_of(user) == offer.side:
+        return None
+    agreement = repo.agreement_of_negotiation(negotiation.id)
+    if agreement is None or agreement.offer_id != offer.id:
+        return None
+    notice = repo.notice_of_agreement(agreement.id)
+    return agreement_view(agreement, notice.id if notice else None)
 
 
 # =========================================================================== agreements

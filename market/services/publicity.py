@@ -75,15 +75,24 @@ def rule_objection(uow, *, actor_id: int, objection_id: int, decision: str, reas
         notice.rule(user, objection, decision, reason, now)
         agreement = repo.agreement(notice.agreement_id, lock=True)
         if decision == "upheld":
-            agreement.void(f"异议成立: {objection.ruling_reason}", now)
-            uow.achievements.get_for_update(agreement.achievement_id).void_agreement(
-                user.id, now, reason=f"公示异议成立 (objection #{objection.id} upheld)")
+            _void(uow, repo, agreement, user, objection, now)
         elif notice.status == "ended" and not notice.pending_objections() and agreement.status == "in_publicity":
             agreement.become_signable(now)
         _commit_notice(uow)
         view = objection_view(objection)
         view["agreement_status"] = agreement.status
         return view
+
+
+def _void(uow, repo, agreement, user, objection, now: datetime) -> None:
+    """The deal is off: the achievement is published again, and its negotiation and interest are
+    closed (the company may register a new interest)."""
+    agreement.void(f"异议成立: {objection.ruling_reason}", now)
+    uow.achievements.get_for_update(agreement.achievement_id).void_agreement(
+        user.id, now, reason=f"公示异议成立 (objection #{objection.id} upheld)")
+    negotiation = repo.negotiation(agreement.negotiation_id, lock=True)
+    negotiation.close(now)
+    repo.interest(negotiation.interest_id, lock=True).close(now)
 
 
 def _commit_notice(uow) -> None:

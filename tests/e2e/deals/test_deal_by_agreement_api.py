@@ -80,7 +80,11 @@ def test_an_upheld_objection_voids_the_deal_and_puts_the_achievement_back_on_the
     clock.set(clock.now() + timedelta(days=30))
     sweep()
     assert ok(client.post(f"{D}/agreements/{agreement['id']}/sign", json={}, headers=cast["corp_member"]), 409)
-    # back on the market: another company can deal for it
+    # back on the market: another company can deal for it, and so can the first (its interest is closed)
+    assert ok(client.get(f"{D}/negotiations/{agreement['negotiation_id']}", headers=cast["corp_member"]))["status"] \
+        == "closed"
+    ok(client.post(f"{D}/interests", json={"achievement_id": achievement_id, "message": "重新洽谈"},
+                   headers=cast["corp_member"]), 201)
     assert agree(client, cast, achievement_id, buyer="corp_zj_member")["status"] == "in_publicity"
 
 

@@ -41,8 +41,10 @@ def test_interest_cells(client, cast, achievement_id):
                                      "corp_member": 200, "uni_member": 200, "op_sh": 200, "admin": 200})
     check(client, cast, "post", f"{url}/decline", {"corp_member": 403, "op_sh": 403, "corp_zj_member": 404},
           {"reason": "不合适"})
-    check(client, cast, "post", f"{url}/accept", {ANON: 401, "corp_member": 403, "op_sh": 403, "admin": 403,
-                                                  "corp_zj_member": 404, "uni_member": 201})
+    negotiation = check(client, cast, "post", f"{url}/accept", {
+        ANON: 401, "corp_member": 403, "op_sh": 403, "admin": 403, "corp_zj_member": 404, "uni_member": 201})
+    assert check(client, cast, "post", f"{url}/accept", {"corp_member": 403, "uni_member": 201}) == negotiation
+    check(client, cast, "post", f"{url}/decline", {"uni_member": 409}, {"reason": "不合适"})
     listed = {who: ok(call(client, cast, who, "get", f"{D}/interests"))["total"]
               for who in ("corp_member", "uni_member", "op_sh", "op_js", "corp_zj_member", "admin")}
     assert listed == {"corp_member": 1, "uni_member": 1, "op_sh": 1, "op_js": 0, "corp_zj_member": 0, "admin": 1}
@@ -62,9 +64,12 @@ def test_negotiation_and_offer_cells(client, cast, achievement_id):
     offer_url = f"{D}/offers/{made['id']}"
     check(client, cast, "post", f"{offer_url}/counter", {"corp_member": 403, "op_sh": 403, "corp_zj_member": 404},
           {"price_fen": 60_000_000, "transfer_mode": "转让"})
-    check(client, cast, "post", f"{offer_url}/accept", {ANON: 401, "corp_member": 403, "op_sh": 403, "admin": 403,
-                                                        "op_js": 404, "corp_zj_member": 404, "uni_member": 201})
-    check(client, cast, "post", f"{offer_url}/accept", {"uni_member": 409})
+    agreement = check(client, cast, "post", f"{offer_url}/accept", {
+        ANON: 401, "corp_member": 403, "op_sh": 403, "admin": 403, "op_js": 404, "corp_zj_member": 404,
+        "uni_member": 201})
+    # a retried accept answers the same agreement; the other side still may not
+    assert check(client, cast, "post", f"{offer_url}/accept", {"corp_member": 403, "uni_member": 201}) == agreement
+    check(client, cast, "post", f"{url}/offers", {"corp_member": 409}, terms)
 
 
 def test_publicity_objection_and_signing_cells(client, cast, clock, achievement_id):

@@ -83,6 +83,9 @@ def test_an_upheld_objection_voids_the_deal_and_returns_the_achievement(uow, w):
     assert ruled["agreement_status"] == "voided"
     assert w.achievement.status == "published"
     assert pub.get_notice(uow, notice_id=notice["id"])["status"] == "voided"
+    assert svc.get_negotiation(uow, actor_id=w.buyer.id, negotiation_id=agreement["negotiation_id"],
+                               now=inside)["status"] == "closed"
+    assert svc.list_interests(uow, actor_id=w.buyer.id, status="closed")["total"] == 1
     assert pub.sweep_publicity(uow, FrozenClock(notice["ends_at"])).ended == []
     # the achievement is on the market again: another company can agree on it
     assert _agree(uow, w, buyer=w.buyer2, now=inside)["status"] == "in_publicity"
