@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from market.domain import taxonomy
 from market.domain.deals import Agreement, Interest
-from market.domain.errors import Conflict, NotFound
+from market.domain.errors import Conflict, NotFound, ValidationFailed
 from market.domain.publicity import PublicityNotice, publicity_days
 
 from .common import get_or_404, load_actor, local_today
+from .contracts import record_agreement_contract
 from .deal_views import agreement_view, interest_view, negotiation_view, offer_view, page_view
 
 
@@ -233,6 +234,18 @@ def accept_offer(uow, *, actor_id: int, offer_id: int, now: datetime, rules: Dea
         return agreement_view(agreement, notice.id if notice else None)
 
 
+def _signing_day(agreement, notice, signed_on: date | None, now: datetime) -> date:
+    """The contract's date: today by default; never before the agreement, nor before the
+    publicity ended (the law's point is that the public sees the price before the signature)."""
+    if signed_on is None:
+        return local_today(now)
+    earliest = local_today(notice.ends_at if notice is not None else agreement.created_at)
+    if signed_on < earliest:
+        raise ValidationFailed.on("signed_on", f"签订日期不能早于 {earliest.isoformat()} "
+                                               "(not before the agreement and its publicity)")
+    return signed_on
+
+
 def _accepted_before(repo, negotiation, offer, user) -> dict | None:
     """A retried accept by the side that accepted answers the agreement it made."""
     if offer.status != "accepted" or negotiation.side_of(user) is None or negotiation.side_of(user) == offer.side:
@@ -258,7 +271,6 @@ def get_agreement(uow, *, actor_id: int, agreement_id: int) -> dict:
 def sign_agreement(uow, *, actor_id: int, agreement_id: int, now: datetime, signed_on: date | None = None) -> dict:
     """The signature: the achievement is sold and the contract is made through the contracts
     service, in one transaction. A retried signing answers the signed agreement again."""
-    from market.services.contracts import record_agreement_contract
     with uow:
         user = load_actor(uow, actor_id)
         repo = deals_repo(uow)
@@ -267,10 +279,11 @@ def sign_agreement(uow, *, actor_id: int, agreement_id: int, now: datetime, sign
         if agreement.status == "signed" and agreement.contract_id is not None:
             return agreement_view(agreement, notice.id if notice else None)
         agreement.sign(user, now)
+        day = _signing_day(agreement, notice, signed_on, now)
         uow.achievements.get_for_update(agreement.achievement_id).sell_by_agreement(
             user.id, now, detail={"agreement_id": agreement.id})
         contract = record_agreement_contract(uow, agreement=agreement, publicity_notice_id=notice.id if notice else None,
-                                             signed_on=signed_on or local_today(now), now=now, actor_id=user.id)
+                                             signed_on=day, now=now, actor_id=user.id)
         agreement.contract_id = contract.id
         _commit(uow)
         return agreement_view(agreement, notice.id if notice else None)

@@ -46,6 +46,9 @@ def test_a_company_goes_from_a_search_hit_to_a_registered_contract_in_the_statis
     sweep()
     sweep()
     assert ok(client.get(f"{P}/{notice_id}"))["status"] == "ended"
+    early = client.post(f"{D}/agreements/{agreement['id']}/sign", json={"signed_on": "2025-03-18"},
+                        headers=cast["corp_member"])
+    assert early.status_code == 422 and "signed_on" in early.get_json()["errors"]
     signed = ok(client.post(f"{D}/agreements/{agreement['id']}/sign", json={}, headers=cast["corp_member"]))
     assert signed["status"] == "signed" and ok(client.get(f"{A}/{achievement_id}", headers=cast["uni_member"]))["status"] == "sold"
     contract = ok(client.get(f"/api/v1/contracts/{signed['contract_id']}", headers=cast["corp_member"]))
