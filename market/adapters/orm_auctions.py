@@ -567,8 +567,8 @@ class AuctionRepository:
              newest_first: bool = False) -> list[Bid]:
         c = auction_bids.c
         stmt = select(Bid).where(c.lot_id == lot_id)
-        if accepted_only:
-            stmt = stmt.where(c.accepted.is_(True))
+        if accepted_only:   # the price sequence: a leader's raise of its maximum has no place in it
+            stmt = stmt.where(c.accepted.is_(True), c.seq.isnot(None))
         stmt = stmt.order_by(c.id.desc() if newest_first else c.id)
         if limit:
             stmt = stmt.limit(limit)
@@ -608,6 +608,17 @@ class AuctionRepository:
     def confirmation_of_lot(self, lot_id: int) -> Confirmation | None:
         return self.session.scalars(select(Confirmation).where(
             auction_confirmations.c.lot_id == lot_id)).first()
+
+    def confirmations_won_by(self, winner_id: int) -> dict[int, Confirmation]:
+        """The confirmations of the lots an organisation won, by lot id."""
+        return {c.lot_id: c for c in self.session.scalars(select(Confirmation).where(
+            auction_confirmations.c.winner_id == winner_id))}
+
+    def sold_lot_of(self, achievement_id: int) -> Lot | None:
+        """The latest sold lot of an achievement (its published result)."""
+        c = auction_lots.c
+        return self.session.scalars(select(Lot).where(
+            c.achievement_id == achievement_id, c.status == "sold").order_by(c.closed_at.desc())).first()
 
     def confirmation_ids_pending_before(self, day) -> list[int]:
         c = auction_confirmations.c

@@ -189,6 +189,15 @@ class AchievementPatch(AchievementIn):
         super().__init__(*args, **kwargs)
 
 
+class SaleOut(Schema):
+    """The published result of an auction sale; an unsold lot's reserve is never shown."""
+    lot_id = fields.Integer()
+    hammer_price_fen = fields.Integer(metadata={"description": "成交价 (fen)"})
+    winner_name = fields.String(allow_none=True, metadata={"description": "买受人 (the winner's organisation)"})
+    sold_at = LocalDateTime(allow_none=True)
+    sold_on = fields.Date(allow_none=True)
+
+
 class AchievementOut(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -213,6 +222,8 @@ class AchievementOut(Schema):
     updated_at = LocalDateTime()
     published_at = LocalDateTime(allow_none=True)
     history = fields.List(fields.Nested(HistoryOut))
+    sale = fields.Nested(SaleOut, allow_none=True, metadata={
+        "description": "成交公示 of a sold achievement (status `sold`): readable by everyone"})
 
 
 class ReasonIn(BaseSchema):

@@ -10,6 +10,8 @@ from .status import HistoryEntry, Reviewable, clean_title
 
 STATUSES = ("draft", "pending_review", "published", "in_auction", "sold", "withdrawn")
 PUBLIC_STATUSES = ("published", "in_auction")
+# 成交公示: a sold achievement leaves the catalogue but stays readable by everyone, with its result
+READABLE_STATUSES = (*PUBLIC_STATUSES, "sold")
 
 TRANSITIONS = {
     "submit": ({"draft"}, "pending_review"),
@@ -153,11 +155,23 @@ class Achievement(Reviewable):
         return self.status in PUBLIC_STATUSES
 
     def visible_to(self, user) -> bool:
-        if self.is_public:
+        if self.status in READABLE_STATUSES:
             return True
         if user is None:
             return False
         return user.is_admin or user.operates(self.market_code) or user.organisation_id == self.holder_id
+
+    def is_listed_on(self, market_code: str) -> bool:
+        """Its home market, or a market where a listing of it is live."""
+        return self.market_code == market_code or any(
+            li.market_code == market_code and li.status == "listed" for li in self.listings)
+
+    def require_listed_on(self, market_code: str) -> None:
+        """A market's operators act (auction, re-offer) only on what their market lists: they
+        have no say over another market's achievement, nor a line in its history."""
+        if not self.is_listed_on(market_code):
+            raise Forbidden(f"成果 {self.id} 未在 {market_code} 市场挂牌 (achievement not listed on this market)",
+                            {"achievement_id": ["not_listed_on_market"]})
 
     def require_owner(self, user) -> None:
         if user is None or user.organisation_id != self.holder_id:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from market.adapters.repository import ListingFilter
-from market.domain.achievements import PUBLIC_STATUSES, Achievement
+from market.domain.achievements import PUBLIC_STATUSES, READABLE_STATUSES, Achievement
 from market.domain.errors import NotFound, ValidationFailed
 
+from .auction_parties import sale_result
 from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, require_market,
                      require_member_of_kind)
 from .views import achievement_view
@@ -45,7 +46,11 @@ def get_achievement(uow, achievement_id: int, *, viewer_id: int | None) -> dict:
     with uow:
         user = load_optional_actor(uow, viewer_id)
         achievement = _load_visible(uow, achievement_id, user)
-        return achievement_view(achievement, with_history=not achievement.is_public or _is_staff_or_owner(user, achievement))
+        view = achievement_view(achievement, with_history=achievement.status not in READABLE_STATUSES
+                                or _is_staff_or_owner(user, achievement))
+        if achievement.status == "sold":
+            view["sale"] = sale_result(uow, achievement.id)
+        return view
 
 
 def _is_staff_or_owner(user, achievement) -> bool:

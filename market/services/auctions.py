@@ -28,6 +28,7 @@ from market.domain.auctions import (LIVE_LOT_STATUSES, REFUSALS, AuctionSession,
                                     Confirmation, Deposit, Lot, WorkingDayCalendar)
 from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
+from .auction_parties import party_view, winner_confirmation
 from .common import load_actor, load_optional_actor, require_market
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def _new_lot(uow, repo, session, actor_id, *, achievement_id, now, **terms) -> L
     achievement = uow.achievements.get(achievement_id)
     if achievement is None:
         raise ValidationFailed.on("achievement_id", f"成果 {achievement_id} 不存在")
+    achievement.require_listed_on(session.market_code)   # 403 before anything is written
     if terms["free_period_ends_at"] + timedelta(seconds=terms["window_seconds"] or 0) <= now:
         raise ValidationFailed.on("free_period_ends_at", "拍品须在未来结束 (the lot must end in the future)")
     if repo.live_lot_for_achievement(achievement.id) is not None:
@@ -270,7 +272,9 @@ def my_registrations(uow, *, actor_id: int) -> list[dict]:
         if user.organisation_id is None:
             return []
         repo = auctions_repo(uow)
-        return [registration_view(r, repo.lot(r.lot_id))
+        won = repo.confirmations_won_by(user.organisation_id)
+        return [{**registration_view(r, repo.lot(r.lot_id)),
+                 "my_confirmation": winner_confirmation(won[r.lot_id]) if r.lot_id in won else None}
                 for r in repo.registrations_by_bidder(user.organisation_id)]
 
 
@@ -572,6 +576,7 @@ def get_lot(uow, lot_id: int, *, now: datetime, viewer_id: int | None = None) ->
             registration = repo.registration(lot.id, user.organisation_id)
             view["my_registration"] = registration_view(registration, lot) if registration else None
             view["leading"] = lot.leader_id == user.organisation_id
+            view.update(party_view(repo, lot, user.organisation_id))
         view["recent_bids"] = [public_bid_view(b) for b in repo.bids(lot.id, accepted_only=True,
                                                                      limit=10, newest_first=True)]
         return view
@@ -600,6 +605,9 @@ def get_auction(uow, auction_id: int, *, now: datetime, viewer_id: int | None = 
         operator = bool(user and user.operates(session.market_code))
         lots = repo.lots_of(session.id)
         view = auction_view(session, lots, now, operator=operator)
+        if not operator and user is not None:
+            for lot_view_, lot in zip(view["lots"], lots):
+                lot_view_.update(party_view(repo, lot, user.organisation_id))
         if operator:
             for lot_view_, lot in zip(view["lots"], lots):
                 regs = repo.registrations_of(lot.id)
@@ -737,7 +745,8 @@ def seed_demo_auction(uow, now: datetime) -> list[str]:
             return ["demo auction skipped: no SH operator (run `market seed-demo` first)"]
         if any(a.title == DEMO_AUCTION_TITLE for a in auctions_repo(uow).auctions("SH")):
             return ["demo auction already there"]
-        items = list(s.scalars(select(Achievement).where(orm.achievements.c.status == "published")
+        items = list(s.scalars(select(Achievement).where(orm.achievements.c.status == "published",
+                                                         orm.achievements.c.market_code == "SH")
                                .order_by(orm.achievements.c.id).limit(3)))
         bidders = list(s.scalars(select(User).join(orm.organisations, orm.organisations.c.id == orm.users.c.organisation_id)
                                  .where(orm.organisations.c.kind == "enterprise", orm.users.c.role == "member",
