@@ -13,7 +13,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, Val
 
 from market.adapters.events import FakeEventBus, follow
 from market.domain.auctions import SHANGHAI
-from market.domain.errors import Conflict
+from market.domain.errors import Conflict, ValidationFailed
+from market.domain.idempotency import HEADER as IDEMPOTENCY_KEY
 from market.services import auctions as svc
 
 from .deps import current_user_id, limiter, now, require_user, services, uow
@@ -418,13 +419,18 @@ class LotBids(MethodView):
 
     @lots_blp.arguments(BID_IN)
     @_responds(lots_blp, 201, BidAnswerOut, description="accepted")
-    @_responds(lots_blp, 409, BidRefusedOut, description="refused (see `refusal`), or a conflicting Idempotency-Key")
+    @_responds(lots_blp, 409, BidRefusedOut, description="refused (see `refusal`)")
     def post(self, body, lot_id):
         """Bid (`amount_fen`) or set a proxy maximum (`max_amount_fen`). 201 when accepted, 409 with
-        the refusal code otherwise. Send `Idempotency-Key` to make retries safe."""
-        key = request.headers.get("Idempotency-Key")
+        the refusal code otherwise. The leader may send a higher `max_amount_fen` to raise its own
+        maximum (201, the price does not move), never a lower one (`maximum_not_raised`).
+
+        Send `Idempotency-Key` (1–100 characters) to make retries safe: the same key with the
+        same request replays the first answer (`replayed: true`); the same key with another
+        request (another amount, another lot) is refused with 422 `idempotency_key_reused`."""
+        key = request.headers.get(IDEMPOTENCY_KEY)
         if key is not None and not 1 <= len(key) <= 100:
-            raise Conflict("Idempotency-Key 长度应为 1–100 (1 to 100 characters)")
+            raise ValidationFailed.on(IDEMPOTENCY_KEY, "长度应为 1–100 (1 to 100 characters)")
         answer = svc.place_bid(uow(), actor_id=require_user()["id"], lot_id=lot_id, clock=_clock(),
                                amount_fen=body.get("amount_fen"), max_amount_fen=body.get("max_amount_fen"),
                                idempotency_key=key, bus=_bus())

@@ -27,6 +27,7 @@ from market.adapters.orm_auctions import AuctionRepository, StaleLot, number_eve
 from market.domain.auctions import (LIVE_LOT_STATUSES, REFUSALS, AuctionSession, Bidder,
                                     Confirmation, Deposit, Lot, WorkingDayCalendar)
 from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from market.domain.idempotency import key_reused, request_fingerprint, require_same_request
 
 from .auction_parties import party_view, winner_confirmation
 from .common import load_actor, load_optional_actor, require_market
@@ -317,6 +318,8 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
     are told apart by the key's unique constraint."""
     if actor_id is None:
         raise Unauthorized()
+    fingerprint = (request_fingerprint(lot_id=lot_id, amount_fen=amount_fen, max_amount_fen=max_amount_fen)
+                   if idempotency_key else None)
     with uow:
         repo = auctions_repo(uow)
         for attempt in range(OPTIMISTIC_TRIES + 1):
@@ -327,7 +330,7 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
             if not (ctx.user_found and ctx.user_active):
                 raise Unauthorized()
             if ctx.previous is not None:
-                return _replayed(ctx.previous, lot_id, clock)
+                return _replayed(ctx.previous, lot_id, clock, idempotency_key, fingerprint)
             lot = ctx.lot
             now = _now(clock)
             outcome = lot.place_bid(Bidder(ctx.org_id, actor_id, ctx.registration), amount_fen, now,
@@ -336,7 +339,8 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
             events = number_events(lot, outcome.events)
             response = bid_response(lot, outcome, now)
             answer = (None if not idempotency_key else
-                      {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now})
+                      {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now,
+                       "fingerprint": fingerprint})
             try:
                 if repo.write_bid(ctx, outcome.bids, events, answer,
                                   holds_only_on_state_read=outcome.holds_only_on_state_read):
@@ -347,7 +351,7 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
                 if not idempotency_key:
                     raise
                 uow.rollback()   # the same request won the race: answer as it did
-                previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock)
+                previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock, fingerprint)
                 if previous is None:
                     raise
                 return previous
@@ -356,15 +360,19 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
     return response
 
 
-def _previous_answer(repo, user_id: int, key: str, lot_id: int, clock) -> dict | None:
+def _previous_answer(repo, user_id: int, key: str, lot_id: int, clock, fingerprint: str) -> dict | None:
     previous = repo.bid_response(user_id, key)
-    return None if previous is None else _replayed(previous, lot_id, clock)
+    return None if previous is None else _replayed(previous, lot_id, clock, key, fingerprint)
 
 
-def _replayed(previous: tuple[int, dict], lot_id: int, clock) -> dict:
-    if previous[0] != lot_id:
-        raise Conflict("幂等键已用于另一拍品 (idempotency key used for another lot)")
-    return {**previous[1], "replayed": True, "server_now": _now(clock).isoformat()}
+def _replayed(previous: tuple[int, dict, str | None], lot_id: int, clock, key: str,
+              fingerprint: str) -> dict:
+    """The first answer to this key, if this is the same request (else 422 naming the key)."""
+    previous_lot_id, response, previous_fingerprint = previous
+    if previous_lot_id != lot_id:
+        raise key_reused(key)
+    require_same_request(key, previous_fingerprint, fingerprint)
+    return {**response, "replayed": True, "server_now": _now(clock).isoformat()}
 
 
 def bid_response(lot: Lot, outcome, now: datetime) -> dict:

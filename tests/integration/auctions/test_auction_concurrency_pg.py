@@ -88,9 +88,10 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
     w.engine.dispose()
 
 
-def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int = 8):
+def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int = 8, amount_of=None):
     """A lot open now, and `copies` threads sending the same bid with one idempotency key at once
-    (a client retrying while its first request is still in flight)."""
+    (a client retrying while its first request is still in flight; with `amount_of(i)`, copy i
+    sends that amount instead: a client reusing a key by mistake)."""
     clock = SystemClock()
     now = clock.now()
     w = build_world(url, now - timedelta(minutes=5), bidders=2)
@@ -104,15 +105,16 @@ def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int 
     barrier = threading.Barrier(copies)
     answers, errors = [], []
 
-    def send():
+    def send(i: int):
         try:
             barrier.wait()
             answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
-                                         amount_fen=amount_fen, idempotency_key=key))
+                                         amount_fen=amount_of(i) if amount_of else amount_fen,
+                                         idempotency_key=key))
         except BaseException as exc:   # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=send) for _ in range(copies)]
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
     for t in threads:
         t.start()
     for t in threads:
@@ -129,6 +131,23 @@ def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
     with w.uow() as uow:
         assert len(svc.auctions_repo(uow).bids(w.lot_id)) == 1
     w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_one_key_racing_with_two_amounts_records_one_bid_and_refuses_the_other_amount(auction_pg_url):
+    from market.domain.errors import ValidationFailed
+    amounts = [START, START + INC]
+    w, answers, errors = _race_copies_of_one_bid(auction_pg_url, amount_fen=START, key="reused",
+                                                 amount_of=lambda i: amounts[i % 2])
+    with w.uow() as uow:
+        stored = [(b.amount_fen, b.accepted) for b in svc.auctions_repo(uow).bids(w.lot_id)]
+    w.engine.dispose()
+    assert len(stored) == 1 and stored[0][1]
+    winner = stored[0][0]
+    # the winning amount's copies are replays of its one answer; the other amount's are 422
+    assert len(answers) == 4 and {a["bid"]["amount_fen"] for a in answers} == {winner}
+    assert sum(not a["replayed"] for a in answers) == 1
+    assert len(errors) == 4 and all(isinstance(e, ValidationFailed) for e in errors)
 
 
 def _probe_lock(engine, lot_id: int) -> bool:
