@@ -153,6 +153,12 @@ class HistoryOut(Schema):
     detail = fields.Dict(allow_none=True)
 
 
+class ListingIn(BaseSchema):
+    market_code = Choice(taxonomy.MARKET_CODES, required=True)
+    external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    price_fen = Money(load_default=None, allow_none=True)
+
+
 class ListingOut(Schema):
     market_code = fields.String()
     external_id = fields.String(allow_none=True)

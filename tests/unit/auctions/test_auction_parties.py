@@ -78,3 +78,15 @@ def test_winner_reads_its_confirmation_id_status_and_deadline():
     mine = party_view(Repo(confirmation), lot, 7)["my_confirmation"]
     assert (mine["id"], mine["status"], mine["sign_by"]) == (3, "pending", date(2025, 3, 10))
     assert mine["deadline"] == confirmation.deadline
+
+
+def test_another_market_lists_the_published_achievement_and_may_then_auction_it():
+    from market.domain.errors import Conflict
+    a = achievement("SH")
+    a.add_listing("JS", actor_id=5, now=T0, external_id="JS-1")
+    a.require_listed_on("JS")
+    assert a.history[-1].detail == {"listed_on_market": "JS"} and a.history[-1].actor_id == 5
+    with pytest.raises(Conflict):
+        a.add_listing("JS", actor_id=5, now=T0)
+    with pytest.raises(Conflict):
+        achievement("SH", status="draft").add_listing("JS", actor_id=5, now=T0)
