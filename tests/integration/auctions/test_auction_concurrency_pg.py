@@ -281,3 +281,65 @@ def test_copies_of_one_refused_request_racing_record_one_refusal(auction_pg_url)
     with w.uow() as uow:
         assert len(svc.auctions_repo(uow).bids(w.lot_id)) == 1
     w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_leaders_raise_racing_challengers_is_never_lost(auction_pg_url):
+    """The leader raises its proxy maximum while 8 challengers bid up to START + 10 INC. Whatever the
+    interleaving (the raise first; or the leader outbid first, so the same request is a new proxy
+    bid), the raised maximum holds: the leader ends ahead, at most one increment above the best
+    challenger, its maximum stored, and the accepted bids form one strictly increasing sequence."""
+    challengers, ceiling, raised_to = 8, START + 10 * INC, START + 20 * INC
+    clock = SystemClock()
+    now = clock.now()
+    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=challengers + 1,
+                    engine_kwargs={"pool_size": challengers + 2})
+    starts = now - timedelta(minutes=1)
+    w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
+                           achievement_id=w.achievement_ids[0], starting_price_fen=START,
+                           increment_fen=INC, deposit_fen=1_000_00, starts_at=starts,
+                           free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
+                           now=starts - timedelta(minutes=1))["id"]
+    register_all(w, w.lot_id, starts - timedelta(seconds=30))
+    leader = w.bidders[-1]
+    assert svc.place_bid(w.uow(), actor_id=leader, lot_id=w.lot_id, clock=clock,
+                         max_amount_fen=START + 2 * INC)["leading"]
+    barrier = threading.Barrier(challengers + 1)
+    answers, errors = [], []
+
+    def challenger(index: int) -> None:
+        rng = random.Random(index)
+        try:
+            barrier.wait()
+            for _ in range(5):
+                amount = START + INC * rng.randint(1, 10)
+                answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[index], lot_id=w.lot_id,
+                                             clock=clock, amount_fen=min(amount, ceiling)))
+        except BaseException as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    def raiser() -> None:
+        try:
+            barrier.wait()
+            answers.append(svc.place_bid(w.uow(), actor_id=leader, lot_id=w.lot_id, clock=clock,
+                                         max_amount_fen=raised_to))
+        except BaseException as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=challenger, args=(i,)) for i in range(challengers)]
+    threads.append(threading.Thread(target=raiser))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with w.uow() as uow:
+        repo = svc.auctions_repo(uow)
+        lot = repo.lot(w.lot_id)
+        stored = [(b.seq, b.amount_fen) for b in repo.bids(w.lot_id, accepted_only=True)]
+        leader_max, price, leader_org = lot.leader_max_fen, lot.current_price_fen, lot.leader_id
+    w.engine.dispose()
+    assert leader_org == w.bidder_orgs[-1] and leader_max == raised_to
+    assert START + 2 * INC <= price <= ceiling + INC
+    assert [s[0] for s in stored] == list(range(1, len(stored) + 1))
+    assert all(x[1] < y[1] for x, y in zip(stored, stored[1:])) and stored[-1][1] == price
