@@ -18,13 +18,9 @@ THREADS = 32
 BIDS_EACH = 12
 
 
-@pytest.mark.postgres
-def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(auction_pg_url):
-    clock = SystemClock()
-    now = clock.now()
-    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=THREADS,
-                    engine_kwargs={"pool_size": THREADS, "max_overflow": 4})
-    # open now, still in the free period for the whole test
+def _open_lot_now(w, now) -> None:
+    """A lot open since a minute ago, in its free period for the next hour, every bidder's
+    deposit held."""
     starts = now - timedelta(minutes=1)
     w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
                            achievement_id=w.achievement_ids[0], starting_price_fen=START,
@@ -32,6 +28,15 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
                            free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
                            now=starts - timedelta(minutes=1))["id"]
     register_all(w, w.lot_id, starts - timedelta(seconds=30))
+
+
+@pytest.mark.postgres
+def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(auction_pg_url):
+    clock = SystemClock()
+    now = clock.now()
+    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=THREADS,
+                    engine_kwargs={"pool_size": THREADS, "max_overflow": 4})
+    _open_lot_now(w, now)
     answers: list[dict] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -95,13 +100,7 @@ def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int 
     clock = SystemClock()
     now = clock.now()
     w = build_world(url, now - timedelta(minutes=5), bidders=2)
-    starts = now - timedelta(minutes=1)
-    w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
-                           achievement_id=w.achievement_ids[0], starting_price_fen=START,
-                           increment_fen=INC, deposit_fen=1_000_00, starts_at=starts,
-                           free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
-                           now=starts - timedelta(minutes=1))["id"]
-    register_all(w, w.lot_id, starts - timedelta(seconds=30))
+    _open_lot_now(w, now)
     barrier = threading.Barrier(copies)
     answers, errors = [], []
 
@@ -294,13 +293,7 @@ def test_a_leaders_raise_racing_challengers_is_never_lost(auction_pg_url):
     now = clock.now()
     w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=challengers + 1,
                     engine_kwargs={"pool_size": challengers + 2})
-    starts = now - timedelta(minutes=1)
-    w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
-                           achievement_id=w.achievement_ids[0], starting_price_fen=START,
-                           increment_fen=INC, deposit_fen=1_000_00, starts_at=starts,
-                           free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
-                           now=starts - timedelta(minutes=1))["id"]
-    register_all(w, w.lot_id, starts - timedelta(seconds=30))
+    _open_lot_now(w, now)
     leader = w.bidders[-1]
     assert svc.place_bid(w.uow(), actor_id=leader, lot_id=w.lot_id, clock=clock,
                          max_amount_fen=START + 2 * INC)["leading"]
