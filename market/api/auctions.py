@@ -436,8 +436,9 @@ class LotBids(MethodView):
                                idempotency_key=key, bus=_bus())
         if answer["accepted"]:
             return _json(answer, 201)
+        field = "amount_fen" if body.get("amount_fen") is not None else "max_amount_fen"   # what was sent
         body = {"code": 409, "status": "Conflict", "message": answer["message"] or answer["refusal"],
-                "errors": {"amount_fen": [answer["refusal"]]}, **answer}
+                "errors": {field: [answer["refusal"]]}, **answer}
         return _json(body, 409)
 
 

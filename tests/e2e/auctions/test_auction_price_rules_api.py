@@ -94,6 +94,7 @@ def test_leader_may_raise_its_own_proxy_maximum_without_moving_the_price(client,
     assert (answer["accepted"], answer["leading"], answer["price_fen"]) == (True, True, START)
     lowered = bid(client, cast, "corp_member", lot_id, max_amount_fen=START + 4 * INC)
     assert lowered.status_code == 409 and lowered.get_json()["refusal"] == "maximum_not_raised"
+    assert lowered.get_json()["errors"] == {"max_amount_fen": ["maximum_not_raised"]}
     # the raised maximum answers a challenger the old one could not have
     challenger = bid(client, cast, "corp_zj_member", lot_id, amount_fen=START + 5 * INC)
     assert challenger.get_json()["price_fen"] == START + 6 * INC and not challenger.get_json()["leading"]
