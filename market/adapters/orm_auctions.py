@@ -121,7 +121,8 @@ auction_bids = Table(
     Index("ix_auction_bids_lot_id_id", "lot_id", "id"),
 )
 
-# A retried request with the same key gets the first answer back.
+# A retried request with the same key gets the first answer back (if it is the same request:
+# `request_fingerprint`, see domain/idempotency.py; NULL for answers stored before 0011).
 auction_bid_requests = Table(
     "auction_bid_requests", metadata,
     Column("id", Integer, primary_key=True),
@@ -129,6 +130,7 @@ auction_bid_requests = Table(
     Column("idempotency_key", String(100), nullable=False),
     Column("lot_id", ForeignKey("auction_lots.id"), nullable=False),
     Column("response", JSON, nullable=False),
+    Column("request_fingerprint", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("user_id", "idempotency_key", name="uq_auction_bid_requests_user_key"),
 )
@@ -204,7 +206,8 @@ class BidContext:
     user_active: bool
     org_id: int | None
     registration: Registration | None
-    previous: tuple[int, dict] | None   # (lot_id, answer) of an earlier request with this key
+    previous: tuple[int, dict, str | None] | None   # (lot_id, answer, fingerprint) of an earlier
+                                                    # request with this key
     locked: bool = True             # read under the lot's row lock (else: a snapshot, see write_bid)
 
 
@@ -221,7 +224,8 @@ def _bid_context_statement(with_key: bool, lock: bool = True):
         q = auction_bid_requests
         joined = joined.outerjoin(q, and_(q.c.user_id == bindparam("user_id"),
                                           q.c.idempotency_key == bindparam("key")))
-        columns += [q.c.lot_id.label("q_lot_id"), q.c.response.label("q_response")]
+        columns += [q.c.lot_id.label("q_lot_id"), q.c.response.label("q_response"),
+                    q.c.request_fingerprint.label("q_fingerprint")]
     stmt = select(*columns).select_from(joined).where(l.c.id == bindparam("lot_id"))
     return stmt.with_for_update(of=l) if lock else stmt
 
@@ -247,7 +251,7 @@ def _bid_context(row, locked: bool = True) -> BidContext:
             _detached(Deposit, {n: m[f"d_{n}"] for n in _DEPOSIT_COLS}) if m["d_id"] is not None else None)
     previous = None
     if "q_lot_id" in m and m["q_lot_id"] is not None:
-        previous = (m["q_lot_id"], m["q_response"])
+        previous = (m["q_lot_id"], m["q_response"], m["q_fingerprint"])
     return BidContext(lot=lot, read={k: getattr(lot, k) for k in (*BID_STATE, "version")},
                       user_found=m["u_id"] is not None, user_active=bool(m["u_active"]),
                       org_id=m["u_org"], registration=registration, previous=previous,
@@ -278,13 +282,15 @@ def number_events(lot: Lot, events: list[dict]) -> list[dict]:
 _BID_COLUMNS = ("seq", "bidder_id", "user_id", "paddle_no", "amount_fen", "max_amount_fen", "kind",
                 "at", "accepted", "refusal", "idempotency_key")
 _EVENT_COLUMNS = ("seq", "type", "at", "data")
-_ANSWER_COLUMNS = ("user_id", "idempotency_key", "response", "created_at")
+_ANSWER_COLUMNS = ("user_id", "idempotency_key", "response", "created_at", "request_fingerprint")
 
 
 def _answer_row(lot_id: int, answer: dict) -> dict:
-    """The stored answer to an idempotency key ({user_id, key, response, now}) as a row."""
+    """The stored answer to an idempotency key ({user_id, key, response, now, fingerprint}) as
+    a row."""
     return dict(user_id=answer["user_id"], idempotency_key=answer["key"], lot_id=lot_id,
-                response=answer["response"], created_at=answer["now"])
+                response=answer["response"], created_at=answer["now"],
+                request_fingerprint=answer.get("fingerprint"))
 
 
 def _lot_update_params(ctx: "BidContext") -> dict:
@@ -567,18 +573,19 @@ class AuctionRepository:
              newest_first: bool = False) -> list[Bid]:
         c = auction_bids.c
         stmt = select(Bid).where(c.lot_id == lot_id)
-        if accepted_only:
-            stmt = stmt.where(c.accepted.is_(True))
+        if accepted_only:   # the price sequence: a leader's raise of its maximum has no place in it
+            stmt = stmt.where(c.accepted.is_(True), c.seq.isnot(None))
         stmt = stmt.order_by(c.id.desc() if newest_first else c.id)
         if limit:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
 
-    def bid_response(self, user_id: int, key: str) -> tuple[int, dict] | None:
+    def bid_response(self, user_id: int, key: str) -> tuple[int, dict, str | None] | None:
+        """(lot_id, answer, request fingerprint) stored for the user's key, if any."""
         c = auction_bid_requests.c
-        row = self.session.execute(select(c.lot_id, c.response).where(
+        row = self.session.execute(select(c.lot_id, c.response, c.request_fingerprint).where(
             c.user_id == user_id, c.idempotency_key == key)).first()
-        return (row[0], row[1]) if row else None
+        return tuple(row) if row else None
 
     # ---- events ---------------------------------------------------------------------------
     def add_events(self, lot: Lot, events: list[dict]) -> list[dict]:
@@ -608,6 +615,17 @@ class AuctionRepository:
     def confirmation_of_lot(self, lot_id: int) -> Confirmation | None:
         return self.session.scalars(select(Confirmation).where(
             auction_confirmations.c.lot_id == lot_id)).first()
+
+    def confirmations_won_by(self, winner_id: int) -> dict[int, Confirmation]:
+        """The confirmations of the lots an organisation won, by lot id."""
+        return {c.lot_id: c for c in self.session.scalars(select(Confirmation).where(
+            auction_confirmations.c.winner_id == winner_id))}
+
+    def sold_lot_of(self, achievement_id: int) -> Lot | None:
+        """The latest sold lot of an achievement (its published result)."""
+        c = auction_lots.c
+        return self.session.scalars(select(Lot).where(
+            c.achievement_id == achievement_id, c.status == "sold").order_by(c.closed_at.desc())).first()
 
     def confirmation_ids_pending_before(self, day) -> list[int]:
         c = auction_confirmations.c

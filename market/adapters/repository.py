@@ -118,6 +118,16 @@ class AchievementRepository(Repository):
         return self.session.scalars(select(AchievementListing).where(
             t.market_code == market_code, t.external_id == external_id)).first()
 
+    def carrying_application_numbers(self, numbers) -> list[Achievement]:
+        """Achievements (any status) whose application numbers include any of `numbers`
+        (normalised, e.g. `202310123456.7`); JSON list membership, portable like `mode` below."""
+        if not numbers:
+            return []
+        t = orm.achievements.c
+        stored = cast(t.application_numbers, Text)
+        return list(self.session.scalars(select(Achievement).where(
+            or_(*(stored.like(f'%"{_json_text(n)}"%') for n in numbers)))))
+
     def list(self, f: ListingFilter) -> Page:
         t = orm.achievements.c
         stmt = select(Achievement)

@@ -7,7 +7,7 @@ from market.services import achievements as svc
 from .deps import current_user_id, now, require_user, uow
 from .listing_args import to_filter
 from .schemas import (AchievementIn, AchievementListArgs, AchievementOut, AchievementPage, AchievementPatch,
-                      HistoryOut, OwnListArgs, ReasonIn, ReviewIn)
+                      HistoryOut, ListingIn, OwnListArgs, ReasonIn, ReviewIn)
 
 blp = Blueprint("achievements", __name__, url_prefix="/api/v1/achievements",
                 description="科技成果 (technology achievements)")
@@ -84,6 +84,17 @@ class Review(MethodView):
         """Approve or reject (with a reason) — operators of the achievement's market."""
         return svc.review_achievement(uow(), actor_id=require_user()["id"], achievement_id=achievement_id,
                                       decision=body["decision"], reason=body.get("reason"), now=now())
+
+
+@blp.route("/<int:achievement_id>/listings")
+class Listings(MethodView):
+    @blp.arguments(ListingIn)
+    @blp.response(201, AchievementOut)
+    def post(self, body, achievement_id):
+        """List a published achievement on the operator's own market too: what to do when its
+        application number is submitted again as another achievement (409 names this one)."""
+        return svc.add_listing(uow(), actor_id=require_user()["id"], achievement_id=achievement_id,
+                               now=now(), **body)
 
 
 @blp.route("/<int:achievement_id>/withdraw")

@@ -13,7 +13,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, Val
 
 from market.adapters.events import FakeEventBus, follow
 from market.domain.auctions import SHANGHAI
-from market.domain.errors import Conflict
+from market.domain.errors import Conflict, ValidationFailed
+from market.domain.idempotency import HEADER as IDEMPOTENCY_KEY
 from market.services import auctions as svc
 
 from .deps import current_user_id, limiter, now, require_user, services, uow
@@ -167,6 +168,16 @@ class DepositOut(Schema):
     client_secret = fields.String(allow_none=True, metadata={"description": "registration answer only: for an online gateway"})
 
 
+class WinnerConfirmationOut(Schema):
+    """The winner's own view of its 成交确认书: sign by the deadline or forfeit the deposit."""
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "pending | signed | forfeited"})
+    hammer_price_fen = fields.Integer()
+    sign_by = fields.Date()
+    deadline = LocalDateTime()
+    signed_at = LocalDateTime(allow_none=True)
+
+
 class RegistrationOut(Schema):
     id = fields.Integer()
     lot_id = fields.Integer()
@@ -176,13 +187,15 @@ class RegistrationOut(Schema):
     created_at = LocalDateTime()
     deposit = fields.Nested(DepositOut)
     lot_title = fields.String(allow_none=True)
+    my_confirmation = fields.Nested(WinnerConfirmationOut, allow_none=True, metadata={
+        "description": "in my registrations: the confirmation of a lot my organisation won"})
 
 
 class BidOut(Schema):
     seq = fields.Integer(allow_none=True)
     paddle_no = fields.Integer(allow_none=True)
     amount_fen = fields.Integer(allow_none=True)
-    kind = fields.String(metadata={"description": "manual | proxy | auto"})
+    kind = fields.String(metadata={"description": "manual | proxy | auto | raise (the leader raised its maximum; operators only)"})
     at = LocalDateTime()
     accepted = fields.Boolean()
     id = fields.Integer(metadata={"description": "operators only"})
@@ -213,6 +226,23 @@ class ConfirmationOut(Schema):
 
 
 class LotOut(Schema):
+    """A lot (拍品). Its price rules:
+
+    - **Grid.** Every bid, the first included, is `starting_price_fen + k × increment_fen` (k ≥ 0)
+      and above the current price; anything else is refused (`off_increment`, `below_start`,
+      `not_above_current`). `minimum_next_bid_fen` is the lowest valid bid.
+    - **Proxy.** A bidder may send `max_amount_fen`: the system bids for it, one increment above
+      the runner-up, never against itself; the maximum stays hidden. Equal maxima go to the
+      earlier one. The leader may raise its own maximum (accepted, the price does not move, no
+      window restarts); it may not lower it (`maximum_not_raised`).
+    - **Reserve (保留价).** Never revealed while bidding: the shown price moves only by
+      competition, and `reserve_met` says only whether the shown price has reached it. At the
+      hammer, if the leader's maximum reaches the reserve but the price does not, the lot sells
+      to the leader at the reserve (rounded up onto the grid); only then does it show, as the
+      hammer price. Below it the lot is unsold (流拍) and its reserve is never shown. The reserve
+      is at least the starting price; the market's operators and the seller's organisation read
+      it, bidders never.
+    """
     id = fields.Integer()
     auction_id = fields.Integer()
     lot_no = fields.Integer()
@@ -240,12 +270,15 @@ class LotOut(Schema):
     reoffer_of_id = fields.Integer(allow_none=True)
     last_event_id = fields.Integer()
     server_now = LocalDateTime()
-    reserve_price_fen = fields.Integer(allow_none=True, metadata={"description": "the market's operators only"})
+    reserve_price_fen = fields.Integer(allow_none=True, metadata={
+        "description": "the market's operators and the seller's organisation only"})
     leader_id = fields.Integer(allow_none=True, metadata={"description": "the market's operators only"})
     market_code = fields.String()
     my_registration = fields.Nested(RegistrationOut, allow_none=True)
     leading = fields.Boolean()
     recent_bids = fields.List(fields.Nested(BidOut))
+    my_confirmation = fields.Nested(WinnerConfirmationOut, allow_none=True, metadata={
+        "description": "the winner only, once the lot is sold: its confirmation and signing deadline"})
     registrations = fields.List(fields.Nested(RegistrationOut), metadata={"description": "operators, in the session view"})
     confirmation = fields.Nested(ConfirmationOut, allow_none=True, metadata={"description": "operators, in the session view"})
 
@@ -368,7 +401,12 @@ class AuctionLots(MethodView):
 class LotItem(MethodView):
     @_responds(lots_blp, 200, LotOut)
     def get(self, lot_id):
-        """A lot's state with `server_now` and the current `ends_at`."""
+        """A lot's state with `server_now` and the current `ends_at`.
+
+        Price rules (see the LotOut schema): bids on the grid anchored on the starting price;
+        the reserve never revealed while bidding and applied at the hammer; the leader may raise,
+        never lower, its proxy maximum. The seller's organisation also reads the reserve; the
+        winner reads its confirmation (`my_confirmation`: id, status, signing deadline)."""
         return _json(svc.get_lot(uow(), lot_id, now=now(), viewer_id=current_user_id()))
 
 
@@ -381,20 +419,26 @@ class LotBids(MethodView):
 
     @lots_blp.arguments(BID_IN)
     @_responds(lots_blp, 201, BidAnswerOut, description="accepted")
-    @_responds(lots_blp, 409, BidRefusedOut, description="refused (see `refusal`), or a conflicting Idempotency-Key")
+    @_responds(lots_blp, 409, BidRefusedOut, description="refused (see `refusal`)")
     def post(self, body, lot_id):
         """Bid (`amount_fen`) or set a proxy maximum (`max_amount_fen`). 201 when accepted, 409 with
-        the refusal code otherwise. Send `Idempotency-Key` to make retries safe."""
-        key = request.headers.get("Idempotency-Key")
+        the refusal code otherwise. The leader may send a higher `max_amount_fen` to raise its own
+        maximum (201, the price does not move), never a lower one (`maximum_not_raised`).
+
+        Send `Idempotency-Key` (1–100 characters) to make retries safe: the same key with the
+        same request replays the first answer (`replayed: true`); the same key with another
+        request (another amount, another lot) is refused with 422 `idempotency_key_reused`."""
+        key = request.headers.get(IDEMPOTENCY_KEY)
         if key is not None and not 1 <= len(key) <= 100:
-            raise Conflict("Idempotency-Key 长度应为 1–100 (1 to 100 characters)")
+            raise ValidationFailed.on(IDEMPOTENCY_KEY, "长度应为 1–100 (1 to 100 characters)")
         answer = svc.place_bid(uow(), actor_id=require_user()["id"], lot_id=lot_id, clock=_clock(),
                                amount_fen=body.get("amount_fen"), max_amount_fen=body.get("max_amount_fen"),
                                idempotency_key=key, bus=_bus())
         if answer["accepted"]:
             return _json(answer, 201)
+        field = "amount_fen" if body.get("amount_fen") is not None else "max_amount_fen"   # what was sent
         body = {"code": 409, "status": "Conflict", "message": answer["message"] or answer["refusal"],
-                "errors": {"amount_fen": [answer["refusal"]]}, **answer}
+                "errors": {field: [answer["refusal"]]}, **answer}
         return _json(body, 409)
 
 

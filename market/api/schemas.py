@@ -156,6 +156,12 @@ class HistoryOut(Schema):
     detail = fields.Dict(allow_none=True)
 
 
+class ListingIn(BaseSchema):
+    market_code = Choice(taxonomy.MARKET_CODES, required=True)
+    external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    price_fen = Money(load_default=None, allow_none=True)
+
+
 class ListingOut(Schema):
     market_code = fields.String()
     external_id = fields.String(allow_none=True)
@@ -192,6 +198,15 @@ class AchievementPatch(AchievementIn):
         super().__init__(*args, **kwargs)
 
 
+class SaleOut(Schema):
+    """The published result of an auction sale; an unsold lot's reserve is never shown."""
+    lot_id = fields.Integer()
+    hammer_price_fen = fields.Integer(metadata={"description": "成交价 (fen)"})
+    winner_name = fields.String(allow_none=True, metadata={"description": "买受人 (the winner's organisation)"})
+    sold_at = LocalDateTime(allow_none=True)
+    sold_on = fields.Date(allow_none=True)
+
+
 class AchievementOut(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -216,6 +231,8 @@ class AchievementOut(Schema):
     updated_at = LocalDateTime()
     published_at = LocalDateTime(allow_none=True)
     history = fields.List(fields.Nested(HistoryOut))
+    sale = fields.Nested(SaleOut, allow_none=True, metadata={
+        "description": "成交公示 of a sold achievement (status `sold`): readable by everyone"})
 
 
 class ReasonIn(BaseSchema):

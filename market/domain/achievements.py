@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from . import taxonomy
 from .codes import normalise_patent_number
-from .errors import Forbidden, ValidationFailed
+from .errors import Conflict, Forbidden, ValidationFailed
 from .status import HistoryEntry, Reviewable, clean_title
 
 STATUSES = ("draft", "pending_review", "published", "in_auction", "in_agreement", "sold", "withdrawn")
 #: in_auction / in_agreement: still shown, but out of the market (no second lot or agreement)
 PUBLIC_STATUSES = ("published", "in_auction", "in_agreement")
+# 成交公示: a sold achievement leaves the catalogue but stays readable by everyone, with its result
+READABLE_STATUSES = (*PUBLIC_STATUSES, "sold")
+# statuses in which an achievement is published, so its application numbers are taken
+PUBLISHED_STATUSES = ("published", "in_auction", "in_agreement", "sold")
 
 TRANSITIONS = {
     "submit": ({"draft"}, "pending_review"),
@@ -166,11 +171,55 @@ class Achievement(Reviewable):
         return self.status in PUBLIC_STATUSES
 
     def visible_to(self, user) -> bool:
-        if self.is_public:
+        if self.status in READABLE_STATUSES:
             return True
         if user is None:
             return False
         return user.is_admin or user.operates(self.market_code) or user.organisation_id == self.holder_id
+
+    def is_listed_on(self, market_code: str) -> bool:
+        """Its home market, or a market where a listing of it is live."""
+        return self.market_code == market_code or any(
+            li.market_code == market_code and li.status == "listed" for li in self.listings)
+
+    def require_listed_on(self, market_code: str) -> None:
+        """A market's operators act (auction, re-offer) only on what their market lists: they
+        have no say over another market's achievement, nor a line in its history."""
+        if not self.is_listed_on(market_code):
+            raise Forbidden(f"成果 {self.id} 未在 {market_code} 市场挂牌 (achievement not listed on this market)",
+                            {"achievement_id": ["not_listed_on_market"]})
+
+    def add_listing(self, market_code: str, *, actor_id: int | None, now: datetime,
+                    external_id: str | None = None, price_fen: int | None = None) -> AchievementListing:
+        """Another market lists this published achievement (rather than publishing the same
+        patent again as a second achievement): from now on its operators may auction it."""
+        if self.status not in ("published", "in_auction"):
+            raise Conflict(f"只有已发布的成果可以增加挂牌 (only a published achievement can be listed; it is {self.status})")
+        if self.is_listed_on(market_code):
+            raise Conflict(f"成果已在 {market_code} 市场挂牌 (already listed on {market_code})",
+                           {"market_code": ["already_listed"]})
+        listing = AchievementListing(market_code, external_id, price_fen, price_fen is None,
+                                     now.astimezone(ZoneInfo("Asia/Shanghai")).date(), now)
+        self.listings.append(listing)
+        self.record_change(actor_id, now, f"{market_code} 市场增加挂牌 (listed on {market_code})",
+                           {"listed_on_market": market_code})
+        return listing
+
+    def require_numbers_not_published_elsewhere(self, others) -> None:
+        """One CN application number is one invention: published as two achievements it would
+        split its bids, contracts and statistics. `others` are achievements sharing any of this
+        one's numbers; the first published one is named (409), so the reviewer can add a listing
+        to it instead."""
+        for other in sorted(others, key=lambda a: a.id):
+            if other.id == self.id or other.status not in PUBLISHED_STATUSES:
+                continue
+            taken = set(other.application_numbers or [])
+            shared = [n for n in self.application_numbers or [] if n in taken]
+            if shared:
+                raise Conflict(
+                    f"申请号 {shared[0]} 已由成果 {other.id}「{other.title}」发布，请在该成果上增加挂牌"
+                    f" (application number already published as achievement {other.id}; add a listing to it)",
+                    {"application_numbers": [f"{n}: achievement {other.id}" for n in shared]})
 
     def require_owner(self, user) -> None:
         if user is None or user.organisation_id != self.holder_id:

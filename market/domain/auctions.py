@@ -7,15 +7,17 @@ The exchanges' rules this module encodes:
 - a deposit (保证金) must be held before a bidder may bid; the seller's organisation never bids;
 - a free period (自由报价期), then timed windows (限时报价期): every accepted bid made after the
   free period starts a new window, and the lot closes when a window passes without a bid;
-- the first bid is at least the starting price; each later bid is the current price plus a whole
-  multiple of the increment; price first, then time;
-- a hidden reserve (保留价): below it the lot does not sell (流拍);
+- every bid is on the grid anchored on the starting price (`starting_price + k × increment`),
+  above the current price; price first, then time (see `auction_prices`);
+- a hidden reserve (保留价), never revealed while bidding: at the hammer the lot sells at the
+  reserve if the leader's maximum reaches it, and below it the lot does not sell (流拍);
 - the winner signs within N working days (5 by default) or forfeits the deposit.
 
 Proxy bids: a bidder may give a maximum; the system bids for it, one increment at a time, against
 challengers, never against itself. Only the leader can hold a live maximum (every other maximum was
 exhausted when its owner was outbid), so the lot keeps just the leader's maximum — hidden, like the
-reserve. Equal maxima go to the earlier one, which is always the leader's.
+reserve. Equal maxima go to the earlier one, which is always the leader's. The leader may raise
+its own maximum (the price does not move), never lower it.
 """
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from market.domain.auction_prices import (check_reserve, grid_floor, hammer_price, next_on_grid,
+                                          on_grid, raised_maximum)
+from market.domain.auction_terms import check_start_within_a_year
 from market.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,7 +37,9 @@ LOT_STATUSES = ("scheduled", "open", "sold", "unsold", "cancelled")
 LIVE_LOT_STATUSES = ("scheduled", "open")
 DEPOSIT_STATUSES = ("pending", "held", "applied", "released", "forfeited", "refunded")
 CONFIRMATION_STATUSES = ("pending", "signed", "forfeited")
-BID_KINDS = ("manual", "proxy", "auto")  # auto = placed by the system for a proxy maximum
+# auto = placed by the system for a proxy maximum; raise = the leader raised its own maximum
+# (accepted, outside the price sequence: no seq, no amount)
+BID_KINDS = ("manual", "proxy", "auto", "raise")
 
 # Refusal reasons: stable codes for clients, with the message a person reads.
 NOT_REGISTERED = "not_registered"
@@ -46,25 +53,27 @@ AFTER_CLOSE = "after_close"
 LOT_CANCELLED = "lot_cancelled"
 ALREADY_LEADING = "already_leading"
 TIED_EARLIER_MAXIMUM = "tied_earlier_maximum"
+MAXIMUM_NOT_RAISED = "maximum_not_raised"
 
 REFUSALS = {
     NOT_REGISTERED: "未报名该拍品 (not registered for this lot)",
     DEPOSIT_NOT_HELD: "保证金未到账 (deposit not held)",
     OWN_LOT: "不能竞买本单位的拍品 (cannot bid on your own organisation's lot)",
     BELOW_START: "首次出价不得低于起拍价 (first bid below the starting price)",
-    OFF_INCREMENT: "加价须为加价幅度的整数倍 (raise must be a whole multiple of the increment)",
+    OFF_INCREMENT: "出价须为起拍价加加价幅度的整数倍 (a bid must be the starting price plus a whole multiple of the increment)",
     NOT_ABOVE_CURRENT: "出价须高于当前价至少一个加价幅度 (bid must exceed the current price by an increment)",
     BEFORE_OPEN: "竞价尚未开始 (bidding has not opened)",
     AFTER_CLOSE: "竞价已结束 (bidding has closed)",
     LOT_CANCELLED: "拍品已撤拍 (lot cancelled)",
     ALREADY_LEADING: "您已是最高出价者 (you already hold the highest bid)",
     TIED_EARLIER_MAXIMUM: "与更早的相同出价持平，时间优先 (an equal earlier maximum wins: price first, then time)",
+    MAXIMUM_NOT_RAISED: "最高代理价只能提高，不能降低 (a leader may raise its proxy maximum, never lower it)",
 }
 
 # Refusals that another bid can lift (someone outbids the leader; the tied maximum is beaten).
 # Every other refusal stays true however the lot moves on: prices only rise on the increment grid,
 # closed and cancelled lots stay so, and time only moves forward.
-REFUSALS_A_LATER_BID_CAN_LIFT = frozenset({ALREADY_LEADING, TIED_EARLIER_MAXIMUM})
+REFUSALS_A_LATER_BID_CAN_LIFT = frozenset({ALREADY_LEADING, TIED_EARLIER_MAXIMUM, MAXIMUM_NOT_RAISED})
 
 
 def _require_aware(now: datetime, name: str = "now") -> None:
@@ -312,6 +321,8 @@ class Lot:
         _require_fen("deposit_fen", deposit_fen, minimum=0)
         if reserve_price_fen is not None:
             _require_fen("reserve_price_fen", reserve_price_fen)
+        check_reserve(starting_price_fen, reserve_price_fen)
+        check_start_within_a_year(starts_at, created_at)
         if free_period_ends_at <= starts_at:
             raise ValidationFailed.on("free_period_ends_at",
                                       "自由报价期结束须晚于开始 (free period must end after it starts)")
@@ -374,29 +385,24 @@ class Lot:
 
     # ---- prices ------------------------------------------------------------------------
     def minimum_next_bid(self) -> int:
-        if self.current_price_fen is None:
-            return self.starting_price_fen
-        return self.current_price_fen + self.increment_fen
+        return next_on_grid(self.current_price_fen, self.starting_price_fen, self.increment_fen)
 
     def reserve_met(self) -> bool | None:
-        """None when there is no reserve, so the API can say "no reserve" without revealing one."""
+        """Whether the shown price has reached the reserve; None when there is no reserve, so the
+        API can say "no reserve" without revealing one."""
         if self.reserve_price_fen is None:
             return None
         return self.current_price_fen is not None and self.current_price_fen >= self.reserve_price_fen
 
-    def _grid_floor(self, value: int, anchor: int) -> int:
-        """The highest bid on the increment grid through `anchor` that is <= value."""
-        return anchor + (value - anchor) // self.increment_fen * self.increment_fen
-
-    def _grid_ceil(self, value: int, anchor: int) -> int:
-        return anchor - (anchor - value) // self.increment_fen * self.increment_fen
+    def _grid_floor(self, value: int) -> int:
+        return grid_floor(value, self.starting_price_fen, self.increment_fen)
 
     def _amount_refusal(self, amount: int) -> str | None:
-        if self.current_price_fen is None:
-            return BELOW_START if amount < self.starting_price_fen else None
-        if amount <= self.current_price_fen:
+        if self.current_price_fen is None and amount < self.starting_price_fen:
+            return BELOW_START
+        if self.current_price_fen is not None and amount <= self.current_price_fen:
             return NOT_ABOVE_CURRENT
-        if (amount - self.current_price_fen) % self.increment_fen:
+        if not on_grid(amount, self.starting_price_fen, self.increment_fen):
             return OFF_INCREMENT
         return None
 
@@ -438,6 +444,8 @@ class Lot:
             events += self.open(now)   # the scheduler may be late; the bid must not be
 
         refusal = self._refusal_for(bidder, now)
+        if refusal == ALREADY_LEADING and max_amount_fen is not None:
+            return self._raise_maximum(bidder, max_amount_fen, now, events)
         if refusal is None:
             if amount_fen is not None:
                 amount = amount_fen
@@ -454,12 +462,27 @@ class Lot:
                               events=events)
         return self._contest(bidder, amount, max_amount_fen, kind, now, events)
 
+    def _raise_maximum(self, bidder: Bidder, max_amount: int, now: datetime,
+                       events: list[dict]) -> BidOutcome:
+        """The leader raises its own proxy maximum: accepted, hidden like every maximum; the
+        price does not move, no window restarts, nothing is announced (the leader never bids
+        against itself). A lower maximum is refused: it may already have been bid against."""
+        new_max = raised_maximum(self.leader_max_fen or self.current_price_fen, max_amount,
+                                 self.starting_price_fen, self.increment_fen)
+        own = Bid(bidder_id=bidder.org_id, user_id=bidder.user_id, amount_fen=None,
+                  max_amount_fen=max_amount, at=now, kind="raise", accepted=new_max is not None,
+                  refusal=None if new_max is not None else MAXIMUM_NOT_RAISED,
+                  paddle_no=bidder.registration.paddle_no)
+        if new_max is not None:
+            self.leader_max_fen = new_max
+        return BidOutcome(own.accepted, own.refusal, [own], True, self.current_price_fen,
+                          self.ends_at, events=events)
+
     def _contest(self, bidder: Bidder, amount: int, max_amount: int | None, kind: str,
                  now: datetime, events: list[dict]) -> BidOutcome:
         """Resolve the new bid against the leader's hidden maximum and log the bids that result,
         in strictly increasing order."""
-        anchor = self.current_price_fen if self.current_price_fen is not None else amount
-        challenger_max = self._grid_floor(max_amount or amount, anchor)
+        challenger_max = self._grid_floor(max_amount or amount)
         leader_max = self.leader_max_fen if self.leader_id is not None else None
         paddle = bidder.registration.paddle_no
         common = dict(at=now, accepted=True)
@@ -480,7 +503,6 @@ class Lot:
                                           amount_fen=challenger_max, max_amount_fen=max_amount,
                                           kind=kind, paddle_no=paddle, **common)))
                 price = challenger_max + self.increment_fen
-            price = self._lift_to_reserve(price, leader_max, anchor)
             bids.append(self._log(Bid(bidder_id=self.leader_id, user_id=None, amount_fen=price,
                                       kind="auto", paddle_no=self.leader_paddle_no, **common)))
             self.current_price_fen = price
@@ -496,7 +518,7 @@ class Lot:
                                           amount_fen=leader_max, kind="auto",
                                           paddle_no=self.leader_paddle_no, **common)))
                 amount = leader_max + self.increment_fen
-            price = self._lift_to_reserve(amount, challenger_max, anchor)
+            price = amount
             bids.append(self._log(Bid(bidder_id=bidder.org_id, user_id=bidder.user_id,
                                       amount_fen=price, max_amount_fen=max_amount, kind=kind,
                                       paddle_no=paddle, **common)))
@@ -516,14 +538,6 @@ class Lot:
         return BidOutcome(accepted, refusal, bids, self.leader_id == bidder.org_id,
                           self.current_price_fen, self.ends_at, restarted, events)
 
-    def _lift_to_reserve(self, price: int, maximum: int, anchor: int) -> int:
-        """A proxy whose maximum reaches the reserve bids at least the reserve, so a willing
-        buyer is not left below it for want of a rival."""
-        reserve = self.reserve_price_fen
-        if reserve is not None and price < reserve <= maximum:
-            return min(self._grid_ceil(reserve, anchor), maximum)
-        return price
-
     def _log(self, bid: Bid) -> Bid:
         self.bid_count += 1
         bid.seq = self.bid_count
@@ -538,13 +552,15 @@ class Lot:
             raise IllegalTransition(f"拍品已{self.status} (lot already {self.status})")
         if now < self.ends_at:
             raise Conflict("竞价尚未结束 (bidding has not ended)")
-        met = self.current_price_fen is not None and (
-            self.reserve_price_fen is None or self.current_price_fen >= self.reserve_price_fen)
-        self.status = "sold" if met else "unsold"
+        hammer = hammer_price(current_price_fen=self.current_price_fen,
+                              leader_max_fen=self.leader_max_fen, reserve_price_fen=self.reserve_price_fen,
+                              starting_price_fen=self.starting_price_fen, increment_fen=self.increment_fen)
+        self.status = "sold" if hammer is not None else "unsold"
         self.closed_at = now
-        if met:
-            return CloseResult("sold", self.leader_id, self.current_price_fen, True)
-        return CloseResult("unsold", None, None, False)
+        if hammer is None:
+            return CloseResult("unsold", None, None, False)
+        self.current_price_fen = hammer   # the reserve applied at the hammer shows only now
+        return CloseResult("sold", self.leader_id, hammer, True)
 
     def cancel(self, now: datetime, reason: str) -> list[dict]:
         _require_aware(now)

@@ -33,7 +33,7 @@ def normalise_credit_code(raw: str) -> str:
 # --- CN patent application numbers ----------------------------------------
 PATENT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 PATENT_TYPES = {"1": "发明专利", "2": "实用新型", "3": "外观设计", "8": "发明专利", "9": "实用新型"}
-_PATENT_RE = re.compile(r"^(?:ZL)?\s*(\d{12}|\d{8})\s*[.．]?\s*([0-9X])$")
+_PATENT_RE = re.compile(r"^(?:ZL|CN)?\s*(\d{12}|\d{8})\s*[.．]?\s*([0-9X])$")
 
 
 def patent_check_char(digits: str) -> str:
@@ -43,7 +43,8 @@ def patent_check_char(digits: str) -> str:
 
 
 def normalise_patent_number(raw: str) -> str:
-    """`ZL202310123456.7` / `202310123456.7` / `202310123456.x` -> `202310123456.7`.
+    """`ZL202310123456.7` / `CN202310123456.7` / `202310123456.7` / `202310123456.x` ->
+    `202310123456.7` (CNIPA writes `ZL` on granted patents, `CN` on applications: one number).
 
     Raises ValueError (message in Chinese) on a malformed number or wrong check
     character. Accepts the 12-digit format (2003 on) and the 8-digit legacy one.

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from market.adapters.repository import ListingFilter
-from market.domain.achievements import PUBLIC_STATUSES, Achievement
-from market.domain.errors import NotFound, ValidationFailed
+from market.domain.achievements import PUBLIC_STATUSES, READABLE_STATUSES, Achievement
+from market.domain.errors import Conflict, NotFound, ValidationFailed
 
+from .auction_parties import sale_result
 from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, require_market,
                      require_member_of_kind)
 from .views import achievement_view
@@ -45,7 +46,11 @@ def get_achievement(uow, achievement_id: int, *, viewer_id: int | None) -> dict:
     with uow:
         user = load_optional_actor(uow, viewer_id)
         achievement = _load_visible(uow, achievement_id, user)
-        return achievement_view(achievement, with_history=not achievement.is_public or _is_staff_or_owner(user, achievement))
+        view = achievement_view(achievement, with_history=achievement.status not in READABLE_STATUSES
+                                or _is_staff_or_owner(user, achievement))
+        if achievement.status == "sold":
+            view["sale"] = sale_result(uow, achievement.id)
+        return view
 
 
 def _is_staff_or_owner(user, achievement) -> bool:
@@ -67,12 +72,20 @@ def update_achievement(uow, *, actor_id: int, achievement_id: int, changes: dict
         return achievement_view(achievement)
 
 
-def _owner_action(action: str):
+def _require_numbers_unpublished(uow, achievement: Achievement) -> None:
+    """409 naming the published achievement that already carries one of its application numbers."""
+    numbers = achievement.application_numbers or []
+    achievement.require_numbers_not_published_elsewhere(uow.achievements.carrying_application_numbers(numbers))
+
+
+def _owner_action(action: str, check=None):
     def run(uow, *, actor_id: int, achievement_id: int, now: datetime, reason: str | None = None) -> dict:
         with uow:
             user = load_actor(uow, actor_id)
             achievement = _load_visible(uow, achievement_id, user)
             achievement.require_owner(user)
+            if check is not None:
+                check(uow, achievement)
             method = getattr(achievement, action)
             method(user.id, now, reason) if action == "withdraw" else method(user.id, now)
             uow.commit()
@@ -82,7 +95,7 @@ def _owner_action(action: str):
     return run
 
 
-submit_achievement = _owner_action("submit")
+submit_achievement = _owner_action("submit", check=_require_numbers_unpublished)
 reopen_achievement = _owner_action("reopen")
 
 
@@ -98,6 +111,24 @@ def withdraw_achievement(uow, *, actor_id: int, achievement_id: int, now: dateti
         return achievement_view(achievement, with_history=True)
 
 
+def add_listing(uow, *, actor_id: int, achievement_id: int, market_code: str, now: datetime,
+                external_id: str | None = None, price_fen: int | None = None) -> dict:
+    """An operator lists a published achievement on its own market (instead of publishing the
+    same application number twice)."""
+    with uow:
+        user = load_actor(uow, actor_id)
+        require_market(uow, market_code)
+        user.require_operator_of(market_code)
+        achievement = _load_visible(uow, achievement_id, user)
+        if external_id and uow.achievements.listing_by_external_id(market_code, external_id) is not None:
+            raise Conflict(f"{market_code} 市场编号 {external_id} 已被使用 (external id already used)",
+                           {"external_id": ["taken"]})
+        achievement.add_listing(market_code, actor_id=user.id, now=now, external_id=external_id,
+                                price_fen=price_fen)
+        uow.commit()
+        return achievement_view(achievement, with_history=True)
+
+
 def review_achievement(uow, *, actor_id: int, achievement_id: int, decision: str, now: datetime,
                        reason: str | None = None) -> dict:
     """An operator of the achievement's own market approves or rejects it."""
@@ -108,6 +139,7 @@ def review_achievement(uow, *, actor_id: int, achievement_id: int, decision: str
         achievement = get_or_404(uow.achievements, achievement_id, "成果")
         user.require_operator_of(achievement.market_code)
         if decision == "approve":
+            _require_numbers_unpublished(uow, achievement)
             achievement.approve(user.id, now)
         else:
             achievement.reject(user.id, now, reason or "")

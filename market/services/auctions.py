@@ -27,7 +27,9 @@ from market.adapters.orm_auctions import AuctionRepository, StaleLot, number_eve
 from market.domain.auctions import (LIVE_LOT_STATUSES, REFUSALS, AuctionSession, Bidder,
                                     Confirmation, Deposit, Lot, WorkingDayCalendar)
 from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from market.domain.idempotency import key_reused, request_fingerprint, require_same_request
 
+from .auction_parties import party_view, winner_confirmation
 from .common import load_actor, load_optional_actor, require_market
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,7 @@ def _new_lot(uow, repo, session, actor_id, *, achievement_id, now, **terms) -> L
     achievement = uow.achievements.get_for_update(achievement_id)
     if achievement is None:
         raise ValidationFailed.on("achievement_id", f"成果 {achievement_id} 不存在")
+    achievement.require_listed_on(session.market_code)   # 403 before anything is written
     if terms["free_period_ends_at"] + timedelta(seconds=terms["window_seconds"] or 0) <= now:
         raise ValidationFailed.on("free_period_ends_at", "拍品须在未来结束 (the lot must end in the future)")
     if repo.live_lot_for_achievement(achievement.id) is not None:
@@ -272,7 +275,9 @@ def my_registrations(uow, *, actor_id: int) -> list[dict]:
         if user.organisation_id is None:
             return []
         repo = auctions_repo(uow)
-        return [registration_view(r, repo.lot(r.lot_id))
+        won = repo.confirmations_won_by(user.organisation_id)
+        return [{**registration_view(r, repo.lot(r.lot_id)),
+                 "my_confirmation": winner_confirmation(won[r.lot_id]) if r.lot_id in won else None}
                 for r in repo.registrations_by_bidder(user.organisation_id)]
 
 
@@ -315,6 +320,8 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
     are told apart by the key's unique constraint."""
     if actor_id is None:
         raise Unauthorized()
+    fingerprint = (request_fingerprint(lot_id=lot_id, amount_fen=amount_fen, max_amount_fen=max_amount_fen)
+                   if idempotency_key else None)
     with uow:
         repo = auctions_repo(uow)
         for attempt in range(OPTIMISTIC_TRIES + 1):
@@ -325,7 +332,7 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
             if not (ctx.user_found and ctx.user_active):
                 raise Unauthorized()
             if ctx.previous is not None:
-                return _replayed(ctx.previous, lot_id, clock)
+                return _replayed(ctx.previous, lot_id, clock, idempotency_key, fingerprint)
             lot = ctx.lot
             now = _now(clock)
             outcome = lot.place_bid(Bidder(ctx.org_id, actor_id, ctx.registration), amount_fen, now,
@@ -334,7 +341,8 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
             events = number_events(lot, outcome.events)
             response = bid_response(lot, outcome, now)
             answer = (None if not idempotency_key else
-                      {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now})
+                      {"user_id": actor_id, "key": idempotency_key, "response": response, "now": now,
+                       "fingerprint": fingerprint})
             try:
                 if repo.write_bid(ctx, outcome.bids, events, answer,
                                   holds_only_on_state_read=outcome.holds_only_on_state_read):
@@ -345,7 +353,7 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
                 if not idempotency_key:
                     raise
                 uow.rollback()   # the same request won the race: answer as it did
-                previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock)
+                previous = _previous_answer(repo, actor_id, idempotency_key, lot_id, clock, fingerprint)
                 if previous is None:
                     raise
                 return previous
@@ -354,15 +362,19 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
     return response
 
 
-def _previous_answer(repo, user_id: int, key: str, lot_id: int, clock) -> dict | None:
+def _previous_answer(repo, user_id: int, key: str, lot_id: int, clock, fingerprint: str) -> dict | None:
     previous = repo.bid_response(user_id, key)
-    return None if previous is None else _replayed(previous, lot_id, clock)
+    return None if previous is None else _replayed(previous, lot_id, clock, key, fingerprint)
 
 
-def _replayed(previous: tuple[int, dict], lot_id: int, clock) -> dict:
-    if previous[0] != lot_id:
-        raise Conflict("幂等键已用于另一拍品 (idempotency key used for another lot)")
-    return {**previous[1], "replayed": True, "server_now": _now(clock).isoformat()}
+def _replayed(previous: tuple[int, dict, str | None], lot_id: int, clock, key: str,
+              fingerprint: str) -> dict:
+    """The first answer to this key, if this is the same request (else 422 naming the key)."""
+    previous_lot_id, response, previous_fingerprint = previous
+    if previous_lot_id != lot_id:
+        raise key_reused(key)
+    require_same_request(key, previous_fingerprint, fingerprint)
+    return {**response, "replayed": True, "server_now": _now(clock).isoformat()}
 
 
 def bid_response(lot: Lot, outcome, now: datetime) -> dict:
@@ -574,6 +586,7 @@ def get_lot(uow, lot_id: int, *, now: datetime, viewer_id: int | None = None) ->
             registration = repo.registration(lot.id, user.organisation_id)
             view["my_registration"] = registration_view(registration, lot) if registration else None
             view["leading"] = lot.leader_id == user.organisation_id
+            view.update(party_view(repo, lot, user.organisation_id))
         view["recent_bids"] = [public_bid_view(b) for b in repo.bids(lot.id, accepted_only=True,
                                                                      limit=10, newest_first=True)]
         return view
@@ -602,6 +615,9 @@ def get_auction(uow, auction_id: int, *, now: datetime, viewer_id: int | None = 
         operator = bool(user and user.operates(session.market_code))
         lots = repo.lots_of(session.id)
         view = auction_view(session, lots, now, operator=operator)
+        if not operator and user is not None:
+            for lot_view_, lot in zip(view["lots"], lots):
+                lot_view_.update(party_view(repo, lot, user.organisation_id))
         if operator:
             for lot_view_, lot in zip(view["lots"], lots):
                 regs = repo.registrations_of(lot.id)
@@ -739,7 +755,8 @@ def seed_demo_auction(uow, now: datetime) -> list[str]:
             return ["demo auction skipped: no SH operator (run `market seed-demo` first)"]
         if any(a.title == DEMO_AUCTION_TITLE for a in auctions_repo(uow).auctions("SH")):
             return ["demo auction already there"]
-        items = list(s.scalars(select(Achievement).where(orm.achievements.c.status == "published")
+        items = list(s.scalars(select(Achievement).where(orm.achievements.c.status == "published",
+                                                         orm.achievements.c.market_code == "SH")
                                .order_by(orm.achievements.c.id).limit(3)))
         bidders = list(s.scalars(select(User).join(orm.organisations, orm.organisations.c.id == orm.users.c.organisation_id)
                                  .where(orm.organisations.c.kind == "enterprise", orm.users.c.role == "member",

@@ -1,4 +1,17 @@
 """Valid request bodies for the foundation e2e tests (texts written for the project)."""
+import itertools
+
+from market.domain.codes import patent_check_char
+
+_SERIAL = itertools.count(1)
+
+
+def fresh_application_number() -> str:
+    """A valid CN application number no other test achievement carries: one number may be
+    published as one achievement only."""
+    digits = f"20231{next(_SERIAL):07d}"
+    return f"{digits}.{patent_check_char(digits)}"
+
 
 ACHIEVEMENT = {
     "title": "一种基于石墨烯的柔性散热膜及其制备方法",

@@ -1,7 +1,7 @@
 """The achievement lifecycle through HTTP, for every role, on SQLite and PostgreSQL."""
 import pytest
 
-from achievement_payloads import ACHIEVEMENT
+from achievement_payloads import ACHIEVEMENT, fresh_application_number
 
 URL = "/api/v1/achievements"
 
@@ -17,6 +17,7 @@ def created_id(client, cast, **overrides):
 
 
 def publish(client, cast, **overrides):
+    overrides.setdefault("application_numbers", [fresh_application_number()])
     ident = created_id(client, cast, **overrides)
     assert client.post(f"{URL}/{ident}/submit", headers=cast["uni_member"]).status_code == 200
     response = client.post(f"{URL}/{ident}/review", json={"decision": "approve"}, headers=cast["op_sh"])

@@ -39,6 +39,10 @@ class FakeRepository:
     def by_name(self, name, province=None):
         return self._first(name=name, **({"province": province} if province else {}))
 
+    def carrying_application_numbers(self, numbers):
+        wanted = set(numbers)
+        return [o for o in self.items.values() if wanted & set(getattr(o, "application_numbers", ()) or ())]
+
 
 class FakeUnitOfWork:
     def __init__(self):

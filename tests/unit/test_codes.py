@@ -66,7 +66,6 @@ def test_lower_case_x_check_character_is_upper_cased():
     ("20041003321.6", "格式"),
     ("200440033212.6", "类型"),                 # type digit 4 does not exist
     ("178410033212.6", "年份"),
-    ("CN200410033212.6", "格式"),
     ("", "格式"),
 ])
 def test_bad_application_numbers_are_rejected_with_a_reason(raw, reason):

@@ -11,7 +11,7 @@ from market.adapters import orm
 from market.adapters.clock import FrozenClock
 from market.adapters.orm_auctions import auction_bid_requests, auction_events, auction_lots
 from market.domain.achievements import Achievement
-from market.domain.errors import Conflict, NotFound, Unauthorized
+from market.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from market.services import auctions as svc
 
 from auction_world import INC, START, T0, add_lot, register_all
@@ -85,10 +85,21 @@ def test_an_idempotency_key_cannot_be_reused_on_another_lot(live, clock):
     w = live
     other = second_lot(w)
     assert bid(w, 0, clock, amount_fen=START, idempotency_key="k-9")["accepted"]
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as err:
         bid(w, 0, clock, lot_id=other, amount_fen=START, idempotency_key="k-9")
+    assert err.value.errors == {"Idempotency-Key": ["idempotency_key_reused"]}
     with w.uow() as uow:
         assert svc.auctions_repo(uow).bids(other) == []
+
+
+def test_an_idempotency_key_reused_with_another_amount_is_refused_and_records_nothing(live, clock):
+    w = live
+    assert bid(w, 0, clock, amount_fen=START, idempotency_key="k-9")["accepted"]
+    with pytest.raises(ValidationFailed) as err:
+        bid(w, 0, clock, amount_fen=START + INC, idempotency_key="k-9")
+    assert "k-9" in err.value.message
+    assert bid(w, 0, clock, amount_fen=START, idempotency_key="k-9")["replayed"] is True
+    assert stored_bids(w) == [(1, START, True, None)]
 
 
 def test_a_bid_on_a_missing_lot_is_not_found(live, clock):

@@ -18,13 +18,9 @@ THREADS = 32
 BIDS_EACH = 12
 
 
-@pytest.mark.postgres
-def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(auction_pg_url):
-    clock = SystemClock()
-    now = clock.now()
-    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=THREADS,
-                    engine_kwargs={"pool_size": THREADS, "max_overflow": 4})
-    # open now, still in the free period for the whole test
+def _open_lot_now(w, now) -> None:
+    """A lot open since a minute ago, in its free period for the next hour, every bidder's
+    deposit held."""
     starts = now - timedelta(minutes=1)
     w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
                            achievement_id=w.achievement_ids[0], starting_price_fen=START,
@@ -32,6 +28,15 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
                            free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
                            now=starts - timedelta(minutes=1))["id"]
     register_all(w, w.lot_id, starts - timedelta(seconds=30))
+
+
+@pytest.mark.postgres
+def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(auction_pg_url):
+    clock = SystemClock()
+    now = clock.now()
+    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=THREADS,
+                    engine_kwargs={"pool_size": THREADS, "max_overflow": 4})
+    _open_lot_now(w, now)
     answers: list[dict] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -88,31 +93,27 @@ def test_concurrent_bids_form_one_strictly_increasing_sequence_and_none_is_lost(
     w.engine.dispose()
 
 
-def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int = 8):
+def _race_copies_of_one_bid(url: str, *, amount_fen: int, key: str, copies: int = 8, amount_of=None):
     """A lot open now, and `copies` threads sending the same bid with one idempotency key at once
-    (a client retrying while its first request is still in flight)."""
+    (a client retrying while its first request is still in flight; with `amount_of(i)`, copy i
+    sends that amount instead: a client reusing a key by mistake)."""
     clock = SystemClock()
     now = clock.now()
     w = build_world(url, now - timedelta(minutes=5), bidders=2)
-    starts = now - timedelta(minutes=1)
-    w.lot_id = svc.add_lot(w.uow(), actor_id=w.operator_id, auction_id=w.auction_id,
-                           achievement_id=w.achievement_ids[0], starting_price_fen=START,
-                           increment_fen=INC, deposit_fen=1_000_00, starts_at=starts,
-                           free_period_ends_at=now + timedelta(hours=1), window_seconds=60,
-                           now=starts - timedelta(minutes=1))["id"]
-    register_all(w, w.lot_id, starts - timedelta(seconds=30))
+    _open_lot_now(w, now)
     barrier = threading.Barrier(copies)
     answers, errors = [], []
 
-    def send():
+    def send(i: int):
         try:
             barrier.wait()
             answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[0], lot_id=w.lot_id, clock=clock,
-                                         amount_fen=amount_fen, idempotency_key=key))
+                                         amount_fen=amount_of(i) if amount_of else amount_fen,
+                                         idempotency_key=key))
         except BaseException as exc:   # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=send) for _ in range(copies)]
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
     for t in threads:
         t.start()
     for t in threads:
@@ -129,6 +130,23 @@ def test_two_copies_of_one_request_racing_record_one_bid(auction_pg_url):
     with w.uow() as uow:
         assert len(svc.auctions_repo(uow).bids(w.lot_id)) == 1
     w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_one_key_racing_with_two_amounts_records_one_bid_and_refuses_the_other_amount(auction_pg_url):
+    from market.domain.errors import ValidationFailed
+    amounts = [START, START + INC]
+    w, answers, errors = _race_copies_of_one_bid(auction_pg_url, amount_fen=START, key="reused",
+                                                 amount_of=lambda i: amounts[i % 2])
+    with w.uow() as uow:
+        stored = [(b.amount_fen, b.accepted) for b in svc.auctions_repo(uow).bids(w.lot_id)]
+    w.engine.dispose()
+    assert len(stored) == 1 and stored[0][1]
+    winner = stored[0][0]
+    # the winning amount's copies are replays of its one answer; the other amount's are 422
+    assert len(answers) == 4 and {a["bid"]["amount_fen"] for a in answers} == {winner}
+    assert sum(not a["replayed"] for a in answers) == 1
+    assert len(errors) == 4 and all(isinstance(e, ValidationFailed) for e in errors)
 
 
 def _probe_lock(engine, lot_id: int) -> bool:
@@ -262,3 +280,59 @@ def test_copies_of_one_refused_request_racing_record_one_refusal(auction_pg_url)
     with w.uow() as uow:
         assert len(svc.auctions_repo(uow).bids(w.lot_id)) == 1
     w.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_leaders_raise_racing_challengers_is_never_lost(auction_pg_url):
+    """The leader raises its proxy maximum while 8 challengers bid up to START + 10 INC. Whatever the
+    interleaving (the raise first; or the leader outbid first, so the same request is a new proxy
+    bid), the raised maximum holds: the leader ends ahead, at most one increment above the best
+    challenger, its maximum stored, and the accepted bids form one strictly increasing sequence."""
+    challengers, ceiling, raised_to = 8, START + 10 * INC, START + 20 * INC
+    clock = SystemClock()
+    now = clock.now()
+    w = build_world(auction_pg_url, now - timedelta(minutes=5), bidders=challengers + 1,
+                    engine_kwargs={"pool_size": challengers + 2})
+    _open_lot_now(w, now)
+    leader = w.bidders[-1]
+    assert svc.place_bid(w.uow(), actor_id=leader, lot_id=w.lot_id, clock=clock,
+                         max_amount_fen=START + 2 * INC)["leading"]
+    barrier = threading.Barrier(challengers + 1)
+    answers, errors = [], []
+
+    def challenger(index: int) -> None:
+        rng = random.Random(index)
+        try:
+            barrier.wait()
+            for _ in range(5):
+                amount = START + INC * rng.randint(1, 10)
+                answers.append(svc.place_bid(w.uow(), actor_id=w.bidders[index], lot_id=w.lot_id,
+                                             clock=clock, amount_fen=min(amount, ceiling)))
+        except BaseException as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    def raiser() -> None:
+        try:
+            barrier.wait()
+            answers.append(svc.place_bid(w.uow(), actor_id=leader, lot_id=w.lot_id, clock=clock,
+                                         max_amount_fen=raised_to))
+        except BaseException as exc:   # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=challenger, args=(i,)) for i in range(challengers)]
+    threads.append(threading.Thread(target=raiser))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with w.uow() as uow:
+        repo = svc.auctions_repo(uow)
+        lot = repo.lot(w.lot_id)
+        stored = [(b.seq, b.amount_fen) for b in repo.bids(w.lot_id, accepted_only=True)]
+        leader_max, price, leader_org = lot.leader_max_fen, lot.current_price_fen, lot.leader_id
+    w.engine.dispose()
+    assert leader_org == w.bidder_orgs[-1] and leader_max == raised_to
+    assert START + 2 * INC <= price <= ceiling + INC
+    assert [s[0] for s in stored] == list(range(1, len(stored) + 1))
+    assert all(x[1] < y[1] for x, y in zip(stored, stored[1:])) and stored[-1][1] == price

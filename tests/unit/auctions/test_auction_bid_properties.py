@@ -35,11 +35,14 @@ def test_accepted_bids_strictly_increase_and_the_price_is_the_last_one(steps, re
             amount = base
         if amount is not None and maximum is not None and maximum < amount:
             maximum = amount
-        ends_before = lot.ends_at
+        ends_before, price_before = lot.ends_at, lot.current_price_fen
         out = lot.place_bid(register(1 + org), amount, now, max_amount_fen=maximum)
         for b in out.bids:
             assert b.at == now
-        new = sorted((b for b in out.bids if b.accepted), key=lambda b: b.seq)
+        if out.own.kind == "raise":   # the leader's own maximum: outside the price sequence
+            assert out.bids == [out.own] and out.own.seq is None
+            assert (lot.current_price_fen, lot.ends_at) == (price_before, ends_before)
+        new = sorted((b for b in out.bids if b.accepted and b.kind != "raise"), key=lambda b: b.seq)
         accepted += new
         if new and now >= lot.free_period_ends_at:
             assert lot.ends_at == now + timedelta(seconds=60)
@@ -50,7 +53,7 @@ def test_accepted_bids_strictly_increase_and_the_price_is_the_last_one(steps, re
     assert [b.seq for b in accepted] == list(range(1, len(accepted) + 1))
     amounts = [b.amount_fen for b in accepted]
     assert all(x < y for x, y in zip(amounts, amounts[1:]))
-    assert all((x - amounts[0]) % INC == 0 for x in amounts)
+    assert all(x >= START and (x - START) % INC == 0 for x in amounts)   # the start's grid
     if accepted:
         assert lot.current_price_fen == amounts[-1] and lot.leader_id == accepted[-1].bidder_id
         assert lot.leader_max_fen >= lot.current_price_fen
