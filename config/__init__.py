@@ -36,6 +36,7 @@ class Config:
     SSE_MAX_SECONDS = 300.0         # the longest stream; the client reconnects with Last-Event-ID
     SSE_QUEUE_SIZE = 256            # events a watcher may fall behind before it is told to reconnect
     SSE_POLL_SECONDS = 2.0          # a process re-reads its watched lots' positions this often
+    SSE_SEND_BUFFER_BYTES = 0       # a stream socket's kernel send buffer (0: the kernel's default)
     EVENTS_CHANNEL_PREFIX = "market:"   # Redis channel names start with this
     TIMEZONE = "Asia/Shanghai"
 
@@ -88,7 +89,8 @@ class ProductionConfig(Config):
 
 # Settings read from the environment in every config (development, testing and production).
 FEED_ENV = {"SSE_HEARTBEAT_SECONDS": float, "SSE_RETRY_MS": int, "SSE_MAX_SECONDS": float,
-            "SSE_QUEUE_SIZE": int, "SSE_POLL_SECONDS": float, "EVENTS_CHANNEL_PREFIX": str}
+            "SSE_QUEUE_SIZE": int, "SSE_POLL_SECONDS": float, "SSE_SEND_BUFFER_BYTES": int,
+            "EVENTS_CHANNEL_PREFIX": str}
 
 CONFIGS = {
     "development": DevelopmentConfig,

@@ -6,13 +6,13 @@ Each process has one `LiveFeed` (one bus subscription), built on the first strea
 from __future__ import annotations
 
 import json
-import select
 import socket
 import threading
 
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
+from market.adapters.peer import peer_closed
 from market.domain.errors import NotFound
 from market.services import auctions as svc
 from market.services.live_feed import FeedSettings, FeedStore, LiveFeed
@@ -72,25 +72,15 @@ def _last_event_id() -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else 0
 
 
-def _peer_closed(sock) -> bool:
-    """The client has gone when its socket reads as closed (EOF or an error)."""
-    if sock is None:
-        return False
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
-    except BlockingIOError:
-        return False
-    except (OSError, ValueError):
-        return True
-
-
 def _respond(cursor, feed: LiveFeed) -> Response:
     environ = request.environ
     sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    send_buffer = int(current_app.config.get("SSE_SEND_BUFFER_BYTES") or 0)
+    if sock is not None and send_buffer:   # bounds the kernel's memory for a watcher that reads slowly
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     clock = services().clock
     body = stream(cursor, feed.settings, server_now=lambda: local_times(clock.now()),
-                  client_gone=lambda: _peer_closed(sock))
+                  client_gone=lambda: peer_closed(sock))
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

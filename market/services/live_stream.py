@@ -108,8 +108,9 @@ def stream(cursor, settings: FeedSettings, *, server_now: Callable[[], str],
         pending = cursor.replay()
         yield f"retry: {settings.retry_ms}\n\n"
         while True:
+            stamp = server_now() if pending else None   # one clock reading per batch
             for item in pending:
-                yield sse(cursor.sse_id(item), item.event["type"], item.body, server_now())
+                yield sse(cursor.sse_id(item), item.event["type"], item.body, stamp)
                 if cursor.ends_with(item):
                     return
             if watcher.overflowed:
