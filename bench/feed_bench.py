@@ -228,10 +228,15 @@ def start_servers(args, url: str, logdir: Path) -> tuple[list, int, int]:
            "EVENTS_CHANNEL_PREFIX": f"feed-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}:",
            "SSE_MAX_SECONDS": str(args.seconds + 600)}   # no stream ends by its length here
     api_port = bb.free_port()
-    api = argparse.Namespace(workers=4, worker_class="gthread", threads=2)
-    procs = [bb.start_process(bb.gunicorn_command(api, api_port, "wsgi:app"), env, logdir / "feed_bench_api.log")]
+    if args.all_gevent:   # the alternative: one evented gunicorn for everything
+        command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "4", "--worker-connections",
+                   str(args.watchers + 1000), "-b", f"127.0.0.1:{api_port}", "--log-level", "warning", "wsgi:app"]
+    else:
+        api = argparse.Namespace(workers=4, worker_class="gthread", threads=2)
+        command = bb.gunicorn_command(api, api_port, "wsgi:app")
+    procs = [bb.start_process(command, env, logdir / "feed_bench_api.log")]
     stream_port = api_port
-    if not args.gthread:
+    if not (args.gthread or args.all_gevent):
         stream_port = bb.free_port()
         procs.append(bb.start_process(
             [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(args.feed_workers),
@@ -255,7 +260,7 @@ def run(args) -> dict:
         publish_achievements(url, 20)
         procs, api_port, stream_port = start_servers(args, url, logdir)
         host = "127.0.0.1"
-        stream_pid = procs[0 if args.gthread else 1][0].pid
+        stream_pid = procs[0 if args.gthread or args.all_gevent else 1][0].pid
 
         warm_up(host, api_port, stream_port, f"/api/v1/lots/{data['hot']}/events")
         stop, idle = threading.Event(), []
@@ -345,6 +350,7 @@ def summarise(args, outs, accepted, idle, loaded, connected, rss_before, rss_aft
 
 def report(args, r: dict) -> None:
     setup = ("gthread peer: gunicorn -k gthread -w 4 --threads 2 serves the streams too" if args.gthread else
+             "gunicorn -k gevent -w 4 wsgi:app serves everything" if args.all_gevent else
              f"gunicorn -k gthread -w 4 --threads 2 (API) + -k gevent -w {args.feed_workers} feed:app (streams)")
     print(f"feed bench: {setup}; PostgreSQL, Redis, scheduler; {os.cpu_count()} CPUs shared with the "
           f"load client; load average {r['load'][0]:.2f} -> {r['load'][-1]:.2f}")
@@ -358,8 +364,8 @@ def report(args, r: dict) -> None:
           f"under load p50 {r['probe_load_p50']:.1f} ms p99 {r['probe_load_p99']:.1f} ms "
           f"({r['probes'][0]} + {r['probes'][1]} probes)")
     cores = r["cores"]
-    print(f"  cores busy      " + ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
-          + (" (the API serves the streams)" if args.gthread else ""))
+    print("  cores busy      " + ", ".join(f"{k} {v:.2f}" for k, v in cores.items())
+          + (" (the API serves the streams)" if args.gthread or args.all_gevent else ""))
     print(f"  stream server   RSS {r['rss'][0] / 1024:.0f} MB -> {r['rss'][1] / 1024:.0f} MB")
     print(f"feed bench: W={r['W']} connected={r['connected']} delivery_p50_ms={r['delivery_p50']:.1f} "
           f"delivery_p99_ms={r['delivery_p99']:.1f} probe_idle_p99_ms={r['probe_idle_p99']:.1f} "
@@ -376,6 +382,8 @@ def main() -> None:
     p.add_argument("--watchers", type=int, default=2000)
     p.add_argument("--seconds", type=float, default=30, help="duration of the bidding")
     p.add_argument("--gthread", action="store_true", help="the peer: today's gthread set-up serves the streams")
+    p.add_argument("--all-gevent", action="store_true",
+                   help="the alternative measured: gunicorn -k gevent -w 4 wsgi:app serves everything")
     p.add_argument("--rate", type=float, default=5.0, help="bids per second")
     p.add_argument("--feed-workers", type=int, default=1, help="gevent workers of the feed process")
     p.add_argument("--idle-seconds", type=float, default=10, help="the probe alone, before the watchers")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from dataclasses import replace
 
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
@@ -55,8 +56,7 @@ def live_feed() -> LiveFeed:
                 settings = FeedSettings.from_config(current_app.config)
                 bus = services().events
                 if not getattr(bus, "shared", False):   # other processes' events come from the DB
-                    settings = FeedSettings(**{**settings.__dict__,
-                                               "poll_seconds": min(settings.poll_seconds, 1.0)})
+                    settings = replace(settings, poll_seconds=min(settings.poll_seconds, 1.0))
                 feed = extra["live_feed"] = LiveFeed(bus, FeedStore(services().uow_factory),
                                                      settings, render=_render)
     return feed

@@ -800,4 +800,4 @@ def seed_demo_auction(uow, now: datetime) -> list[str]:
               amount_fen=second["starting_price_fen"])
     return [f"demo auction {auction['id']} 「{DEMO_AUCTION_TITLE}」: lots "
             + ", ".join(str(lot["id"]) for lot in lots)
-            + f"; live view GET /api/v1/auctions/{auction['id']}, feed GET /api/v1/lots/{first['id']}/events"]
+            + f"; live view GET /api/v1/auctions/{auction['id']}, feeds GET /api/v1/lots/{first['id']}/events and GET /api/v1/auctions/{auction['id']}/events"]
