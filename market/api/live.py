@@ -63,7 +63,10 @@ def live_feed() -> LiveFeed:
 
 
 def _render(event: dict) -> str:
-    return json.dumps(local_times(event), ensure_ascii=False, separators=(",", ":"))
+    """The event's JSON, once for all its watchers; `event_id` (known only for events read from
+    the database) is the day stream's SSE id, not part of the event."""
+    shown = {k: v for k, v in event.items() if k != "event_id"}
+    return json.dumps(local_times(shown), ensure_ascii=False, separators=(",", ":"))
 
 
 def _last_event_id() -> int:
