@@ -7,6 +7,7 @@ everything secret from the environment and refuses to start without it.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,8 @@ class TestingConfig(Config):
     LOGIN_RATE_LIMIT = "1000 per minute"
     AUTH_CACHE_SECONDS = 0.0
     RATELIMIT_ENABLED = True
+    # a test run that reaches a Redis (REDIS_URL set) hears only its own live events
+    EVENTS_CHANNEL_PREFIX = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
 
 
 class ProductionConfig(Config):
