@@ -38,6 +38,7 @@ run: seed
 	@echo "  API:      http://$(HOST):$(PORT)/api/v1/achievements"
 	@echo "  Docs:     http://$(HOST):$(PORT)/api/docs   (OpenAPI: /api/v1/openapi.json)"
 	@echo "  Try:      curl -s 'http://$(HOST):$(PORT)/api/v1/achievements?per_page=3'"
+	@echo "  Live:     curl -N http://$(HOST):$(PORT)/api/v1/auctions/1/events   (auction ids: GET /api/v1/auctions)"
 	@echo "  Log in:   curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/login -H 'Content-Type: application/json' \\"
 	@echo "              -d '{\"email\": \"member1@yrd.example\", \"password\": \"demo-pass-2025\"}'"
 	@echo ""

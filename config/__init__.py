@@ -7,6 +7,7 @@ everything secret from the environment and refuses to start without it.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,14 @@ class Config:
     STRIPE_API_BASE: str | None = None
     SCHEDULER_SWEEP_SECONDS = 2
     PUBLICITY_DAYS: dict | int = 15    # 协议定价公示: days, for all markets or {"SH": 20, ...}; never below 15
+    # the live feed (server-sent events); every one may be set from the environment (FEED_ENV)
+    SSE_HEARTBEAT_SECONDS = 15.0    # keep-alive interval: a departed client is noticed within one
+    SSE_RETRY_MS = 2000             # the client's reconnection delay
+    SSE_MAX_SECONDS = 300.0         # the longest stream; the client reconnects with Last-Event-ID
+    SSE_QUEUE_SIZE = 256            # events a watcher may fall behind before it is told to reconnect
+    SSE_POLL_SECONDS = 2.0          # a process re-reads its watched lots' positions this often
+    SSE_SEND_BUFFER_BYTES = 0       # a stream socket's kernel send buffer (0: the kernel's default)
+    EVENTS_CHANNEL_PREFIX = "market:"   # Redis channel names start with this
     TIMEZONE = "Asia/Shanghai"
 
     # flask-smorest / OpenAPI
@@ -58,6 +67,8 @@ class TestingConfig(Config):
     LOGIN_RATE_LIMIT = "1000 per minute"
     AUTH_CACHE_SECONDS = 0.0
     RATELIMIT_ENABLED = True
+    # a test run that reaches a Redis (REDIS_URL set) hears only its own live events
+    EVENTS_CHANNEL_PREFIX = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
 
 
 class ProductionConfig(Config):
@@ -80,6 +91,11 @@ class ProductionConfig(Config):
         self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
 
 
+# Settings read from the environment in every config (development, testing and production).
+FEED_ENV = {"SSE_HEARTBEAT_SECONDS": float, "SSE_RETRY_MS": int, "SSE_MAX_SECONDS": float,
+            "SSE_QUEUE_SIZE": int, "SSE_POLL_SECONDS": float, "SSE_SEND_BUFFER_BYTES": int,
+            "EVENTS_CHANNEL_PREFIX": str}
+
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
@@ -90,7 +106,8 @@ CONFIGS = {
 def load_config(name: str | None = None) -> dict:
     """Config as a plain dict: the class named by `name` or `MARKET_CONFIG`,
     with `DATABASE_URL`, `SEARCH_BACKEND` and `REDIS_URL` overridable from the
-    environment in every mode (so `make test` can point at PostgreSQL)."""
+    environment in every mode (so `make test` can point at PostgreSQL), and the live feed's
+    settings (`FEED_ENV`) too."""
     name = name or os.environ.get("MARKET_CONFIG", "development")
     cls = CONFIGS[name]
     obj = cls()
@@ -99,4 +116,10 @@ def load_config(name: str | None = None) -> dict:
         for key in ("DATABASE_URL", "SEARCH_BACKEND", "REDIS_URL", "SEARCH_INDEX_DIR"):
             if os.environ.get(key):
                 values[key] = os.environ[key]
+    for key, cast in FEED_ENV.items():
+        if os.environ.get(key):
+            try:
+                values[key] = cast(os.environ[key])
+            except ValueError:
+                raise RuntimeError(f"{key} must be a {cast.__name__}: {os.environ[key]!r}") from None
     return values

@@ -95,8 +95,9 @@ def sweep_job() -> None:
     outbox; then the jobs of soon-due lots and notices."""
     rt = runtime()
     result = svc.sweep(rt.uow_factory, rt.clock, rt.rules, rt.bus)
-    if result.opened or result.closed or result.forfeited:
-        log.info("sweep: opened %s closed %s forfeited %s", result.opened, result.closed, result.forfeited)
+    if result.opened or result.windows or result.closed or result.forfeited:
+        log.info("sweep: opened %s timed windows %s closed %s forfeited %s", result.opened,
+                 result.windows, result.closed, result.forfeited)
     _sweep_publicity(rt)
     _process_payments(rt)
     _drain_search(rt)

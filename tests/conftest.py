@@ -98,6 +98,9 @@ def app(database_url, clock, app_config):
     from market import create_app
     app = create_app("testing", DATABASE_URL=database_url, CLOCK=clock, **app_config)
     yield app
+    feed = app.extensions["market"].extra.get("live_feed")
+    if feed is not None:   # its listener and poller threads
+        feed.stop()
     app.extensions["market"].extra["engine"].dispose()
 
 

@@ -1,178 +1,134 @@
-"""Live auction events across web worker processes: Redis pub/sub, or an in-memory fake.
+"""Live auction events across processes: Redis pub/sub, or an in-memory fake.
 
 Events are written to the database (auction_events) in the same transaction as the bid or close
 that caused them, each with a per-lot sequence number; they are published here only after the
-commit. Pub/sub is fire-and-forget, so the database is the source of truth: a subscriber first
-subscribes, then replays from the database what it has not seen, then follows the live channel,
-and fills any gap in the sequence from the database again. That is what lets a browser that
-reconnects with `Last-Event-ID` resume exactly where it left off, whichever worker serves it.
+commit. Pub/sub is fire-and-forget, so the database is the source of truth: a process listens to
+every lot's channel with one pattern subscription (`listen`), fills any gap in a lot's sequence
+from the database, and fans events out in memory to its watchers (`market.services.live_feed`).
+That is what lets a browser that reconnects with `Last-Event-ID` resume exactly where it left
+off, whichever process serves it.
+
+Channel names start with a configurable prefix (`EVENTS_CHANNEL_PREFIX`), so two deployments or
+two test runs sharing one Redis never hear each other.
 """
 from __future__ import annotations
 
 import json
 import logging
 import threading
-import time
-from collections import defaultdict
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Protocol
 
 log = logging.getLogger(__name__)
 
 FINAL_EVENTS = ("lot_closed", "lot_cancelled")
+DEFAULT_PREFIX = "market:"
 
 
-def lot_channel(lot_id: int) -> str:
-    return f"market:auctions:lot:{lot_id}"
-
-
-class Subscription(Protocol):
-    def get(self, timeout: float) -> dict | None: ...
-    def close(self) -> None: ...
+def lot_channel(lot_id: int, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{prefix}auctions:lot:{lot_id}"
 
 
 class EventBus(Protocol):
     def publish(self, lot_id: int, event: dict) -> None: ...
-    def subscribe(self, lot_id: int) -> Subscription: ...
+    def listen(self, on_event: Callable[[dict], None], stop: threading.Event) -> None: ...
 
 
 # --------------------------------------------------------------------------- Redis
 
 class RedisEventBus:
-    """Pub/sub on the Redis every machine here runs at 127.0.0.1:6379. Publishing never fails a
-    bid: the event is already in the database, and subscribers catch up from there."""
+    """Pub/sub on Redis. Publishing never fails a bid: the event is already in the database, and
+    listeners catch up from there."""
 
-    def __init__(self, url: str = "redis://127.0.0.1:6379/0", client=None):
+    shared = True   # other processes' events arrive here
+
+    def __init__(self, url: str = "redis://127.0.0.1:6379/0", client=None,
+                 prefix: str = DEFAULT_PREFIX):
         import redis  # adapters only
+        self.url, self.prefix = url, prefix
         self.client = client or redis.Redis.from_url(url, socket_timeout=5,
                                                       socket_connect_timeout=2)
 
     def publish(self, lot_id: int, event: dict) -> None:
         try:
-            self.client.publish(lot_channel(lot_id), json.dumps(event, ensure_ascii=False))
+            self.client.publish(lot_channel(lot_id, self.prefix),
+                                json.dumps(event, ensure_ascii=False))
         except Exception:   # noqa: BLE001 - the feed is best-effort; the DB has the event
             log.warning("could not publish auction event for lot %s", lot_id, exc_info=True)
 
-    def subscribe(self, lot_id: int) -> "RedisSubscription":
-        return RedisSubscription(self.client, lot_channel(lot_id))
+    def listen(self, on_event: Callable[[dict], None], stop: threading.Event) -> None:
+        """Call `on_event` with every lot's events until `stop` is set: one pattern subscription
+        for the whole process, re-opened after a lost connection (the database fills the gap)."""
+        import redis
+        pattern = lot_channel(0, self.prefix)[:-1] + "*"
+        while not stop.is_set():
+            client = redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=None,
+                                          health_check_interval=30)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.psubscribe(pattern)
+                while not stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message.get("type") == "pmessage":
+                        _deliver(on_event, message["data"])
+            except Exception:   # noqa: BLE001 - reconnect; events meanwhile come from the DB
+                log.warning("live event subscription lost; reconnecting", exc_info=True)
+                stop.wait(1.0)
+            finally:
+                try:
+                    pubsub.close()
+                    client.close()
+                except Exception:   # noqa: BLE001
+                    pass
 
 
-class RedisSubscription:
-    def __init__(self, client, channel: str):
-        self.pubsub = client.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(channel)
-
-    def get(self, timeout: float) -> dict | None:
-        message = self.pubsub.get_message(timeout=timeout)
-        if not message or message.get("type") != "message":
-            return None
-        data = message["data"]
-        return json.loads(data.decode() if isinstance(data, bytes) else data)
-
-    def close(self) -> None:
-        try:
-            self.pubsub.close()
-        except Exception:   # noqa: BLE001
-            pass
+def _deliver(on_event: Callable[[dict], None], data) -> None:
+    try:
+        event = json.loads(data.decode() if isinstance(data, bytes) else data)
+    except ValueError:
+        log.warning("ignored a live event that is not JSON")
+        return
+    try:
+        on_event(event)
+    except Exception:   # noqa: BLE001 - one bad event must not stop the listener
+        log.exception("live event handler failed")
 
 
 # --------------------------------------------------------------------------- fake
 
 class FakeEventBus:
-    """In-process bus for tests and the embedded single-process setup."""
+    """In-process bus for tests and the embedded single-process set-up: listeners are called in
+    the publisher's thread. Events of other processes (the scheduler) are not seen here; the
+    live feed reads them from the database instead."""
+
+    shared = False
 
     def __init__(self):
-        self._cond = threading.Condition()
-        self._queues: dict[int, list[list[dict]]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[dict], None]] = []
         self.published: list[tuple[int, dict]] = []
 
     def publish(self, lot_id: int, event: dict) -> None:
-        with self._cond:
+        with self._lock:
             self.published.append((lot_id, event))
-            for queue in self._queues[lot_id]:
-                queue.append(event)
-            self._cond.notify_all()
+            listeners = list(self._listeners)
+        for on_event in listeners:
+            on_event(event)
 
-    def subscribe(self, lot_id: int) -> "FakeSubscription":
-        queue: list[dict] = []
-        with self._cond:
-            self._queues[lot_id].append(queue)
-        return FakeSubscription(self, lot_id, queue)
-
-
-class FakeSubscription:
-    def __init__(self, bus: FakeEventBus, lot_id: int, queue: list):
-        self.bus, self.lot_id, self.queue = bus, lot_id, queue
-
-    def get(self, timeout: float) -> dict | None:
-        with self.bus._cond:
-            if not self.queue:
-                self.bus._cond.wait(timeout)
-            return self.queue.pop(0) if self.queue else None
-
-    def close(self) -> None:
-        with self.bus._cond:
-            if self.queue in self.bus._queues[self.lot_id]:
-                self.bus._queues[self.lot_id].remove(self.queue)
+    def listen(self, on_event: Callable[[dict], None], stop: threading.Event) -> None:
+        with self._lock:
+            self._listeners.append(on_event)
+        try:
+            stop.wait()
+        finally:
+            with self._lock:
+                self._listeners.remove(on_event)
 
 
 def build_event_bus(config) -> EventBus:
     """Redis when REDIS_URL is configured (several web workers and the scheduler share it);
-    otherwise the in-process fake: subscribers still see every event, from the database."""
+    otherwise the in-process fake: watchers still see every event, from the database."""
     url = config.get("REDIS_URL")
     if url:
-        return RedisEventBus(url)
+        return RedisEventBus(url, prefix=config.get("EVENTS_CHANNEL_PREFIX") or DEFAULT_PREFIX)
     return FakeEventBus()
 
-
-# --------------------------------------------------------------------------- SSE
-
-def format_sse(event: dict) -> str:
-    """One server-sent event; `id` is the lot's event sequence number."""
-    data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-    return f"id: {event['seq']}\nevent: {event['type']}\ndata: {data}\n\n"
-
-
-def follow(subscription: Subscription, replay: Callable[[int], list[dict]], after: int, *,
-           heartbeat: float = 15.0, poll: float = 1.0, max_seconds: float | None = None,
-           idle_replay: float | None = None,
-           clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
-    """Yield SSE text: events after sequence `after` from `replay`, then live ones in order.
-
-    `replay(after)` reads the database. The subscription must already be open, so nothing
-    committed between the replay and the first live message is lost. Live messages that arrive
-    ahead of a gap trigger another replay; ones already sent are skipped. The stream ends after
-    the lot's final event (or after `max_seconds`). Idle, it re-reads the store every
-    `idle_replay` seconds (default: every heartbeat)."""
-    started = last_beat = last_replay = clock()
-    idle_replay = heartbeat if idle_replay is None else idle_replay
-    last = after
-    yield "retry: 2000\n\n"
-    try:
-        pending = replay(last)
-        while True:
-            for event in pending:
-                if event["seq"] <= last:
-                    continue
-                last = event["seq"]
-                yield format_sse(event)
-                if event["type"] in FINAL_EVENTS:
-                    return
-            pending = []
-            now = clock()
-            if max_seconds is not None and now - started >= max_seconds:
-                return
-            message = subscription.get(timeout=poll)
-            if message is not None:
-                seq = message.get("seq", 0)
-                pending = [message] if seq == last + 1 else (replay(last) if seq > last else [])
-            else:
-                if clock() - last_replay >= idle_replay:
-                    # the safety net against a lost publish, and the only path for events
-                    # from other processes when there is no shared bus
-                    last_replay = clock()
-                    pending = replay(last)
-                if clock() - last_beat >= heartbeat:
-                    last_beat = clock()
-                    yield ": keep-alive\n\n"
-    finally:
-        subscription.close()

@@ -67,6 +67,7 @@ auction_lots = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("opened_at", UTCDateTime),
     Column("closed_at", UTCDateTime),
+    Column("timed_window_started_at", UTCDateTime),
     Column("cancel_reason", Text),
     Column("reoffer_of_id", ForeignKey("auction_lots.id")),
     Column("version", Integer, nullable=False),
@@ -185,7 +186,7 @@ def start_auction_mappers() -> None:
 
 # The lot's columns a bid may change (plus `version`, bumped by every write).
 BID_STATE = ("status", "opened_at", "current_price_fen", "leader_id", "leader_paddle_no",
-             "leader_max_fen", "bid_count", "ends_at", "event_seq")
+             "leader_max_fen", "bid_count", "ends_at", "event_seq", "timed_window_started_at")
 
 _REGISTRATION_COLS = ("id", "lot_id", "bidder_id", "user_id", "paddle_no", "created_at")
 _DEPOSIT_COLS = ("id", "registration_id", "bidder_id", "amount_fen", "gateway", "reference",
@@ -528,6 +529,13 @@ class AuctionRepository:
         c = auction_lots.c
         return list(self.session.scalars(select(c.id).where(
             c.status.in_(("scheduled", "open")), c.ends_at <= now).order_by(c.ends_at).limit(limit)))
+
+    def lot_ids_due_to_start_window(self, now: datetime, limit: int = 200) -> list[int]:
+        """Open lots past their free period whose timed window has not been announced."""
+        c = auction_lots.c
+        return list(self.session.scalars(select(c.id).where(
+            c.status == "open", c.free_period_ends_at <= now, c.ends_at > now,
+            c.timed_window_started_at.is_(None)).order_by(c.free_period_ends_at).limit(limit)))
 
     def upcoming_lot_times(self, until: datetime, limit: int = 1000) -> list[tuple[int, str, datetime, datetime]]:
         """(id, status, starts_at, ends_at) of live lots with something to do before `until`."""

@@ -20,7 +20,7 @@ def _feature_blueprints() -> list:
     from . import contracts, stats; found += [contracts.blp, stats.blp]  # noqa: E702
     from . import imports; found.append(imports.blp)  # noqa: E702
     from . import payments; found.append(payments.blp)  # noqa: E702
-    from . import auctions; found += auctions.BLUEPRINTS  # noqa: E702
+    from . import auctions, live; found += auctions.BLUEPRINTS  # noqa: E702,F401 - live adds the streams
     from . import search; found += [search.blp, search.matches_blp]  # noqa: E702
     from . import deals; found += deals.BLUEPRINTS  # noqa: E702
     return found

@@ -4,22 +4,18 @@ Every lot response carries `server_now` and the current `ends_at`: clients count
 server's clock, never their own. Times are shown in Asia/Shanghai."""
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
 
-from market.adapters.events import FakeEventBus, follow
-from market.domain.auctions import SHANGHAI
 from market.domain.errors import Conflict, ValidationFailed
 from market.domain.idempotency import HEADER as IDEMPOTENCY_KEY
 from market.services import auctions as svc
 
 from .deps import current_user_id, limiter, now, require_user, services, uow
-from .fields import LocalDateTime
-from .schemas import MAX_ID, Id, Money
+from .fields import LocalDateTime, local_times as _local
+from .schemas import Id, Money
 
 auctions_blp = Blueprint("auctions", __name__, url_prefix="/api/v1/auctions",
                          description="拍卖会 (auction sessions) and the operator's live view")
@@ -53,24 +49,6 @@ def _rules():
 
 def _clock():
     return services().clock
-
-
-def _local(value):
-    """Views hold datetimes (UTC) and dates; the API shows Shanghai time as ISO 8601."""
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and len(value) >= 25 and value[10:11] == "T" and value[-6] in "+-":
-        try:
-            return datetime.fromisoformat(value).astimezone(SHANGHAI).isoformat()
-        except ValueError:
-            return value
-    if isinstance(value, dict):
-        return {k: _local(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_local(v) for v in value]
-    return value
 
 
 def _json(view, status: int = 200):
@@ -341,14 +319,6 @@ class LotClosedOut(Schema):
     confirmation_id = fields.Integer(allow_none=True)
 
 
-LOT_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
-    "id": {"type": "string", "description": "the lot's event sequence number (send it back as Last-Event-ID)"},
-    "event": {"type": "string", "description": "bid_accepted, window_restarted, lot_opened, lot_closed, lot_cancelled"},
-    "data": {"type": "string", "description": "the event as a JSON object"},
-    "retry": {"type": "integer", "description": "reconnection delay (ms), sent first"},
-}}
-
-
 def _responds(blp, status, schema=None, description=None, content_type=None):
     """Document an answer the view builds itself: like `alt_response(success=True)`, but the view
     function is returned unwrapped (nothing added to the call path, the bid route included)."""
@@ -486,35 +456,6 @@ class LotReoffer(MethodView):
         """Offer again an unsold, cancelled or forfeited lot's achievement (operator)."""
         return _json(svc.reoffer_lot(uow(), actor_id=require_user()["id"], lot_id=lot_id, now=now(),
                                      **body), 201)
-
-
-@lots_blp.route("/<int:lot_id>/events")
-class LotEvents(MethodView):
-    @_responds(lots_blp, 200, LOT_EVENT, content_type="text/event-stream",
-               description="the event stream; the schema describes one event (`id:`, `event:`, `data:` lines)")
-    @_responds(lots_blp, 204, description="the lot is over and every event has been seen")
-    def get(self, lot_id):
-        """Server-sent events: bid_accepted, window_restarted, lot_opened, lot_closed, lot_cancelled.
-        Each has an id (the lot's event sequence); reconnect with `Last-Event-ID` to resume."""
-        raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or "0"
-        # an event sequence number (an INTEGER column); anything else replays from the start
-        after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else 0
-        factory = services().uow_factory
-        final = svc.lot_is_final(factory(), lot_id)
-        if final is None:
-            from market.domain.errors import NotFound
-            raise NotFound(f"拍品 {lot_id} 不存在 (lot not found)")
-        if final and not svc.lot_events_after(factory(), lot_id, after):
-            return Response(status=204)   # over and fully seen: tells EventSource to stop
-        bus = _bus()
-        subscription = bus.subscribe(lot_id)
-        shared = not isinstance(bus, FakeEventBus)   # an in-process bus misses the scheduler's events
-        stream = follow(subscription, lambda seq: svc.lot_events_after(factory(), lot_id, seq), after,
-                        heartbeat=current_app.config.get("SSE_HEARTBEAT_SECONDS", 15),
-                        idle_replay=5.0 if shared else 1.0,
-                        max_seconds=current_app.config.get("SSE_MAX_SECONDS", 300))
-        return Response(stream_with_context(stream), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 # ---------------------------------------------------------------------------- deposits etc.

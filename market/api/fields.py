@@ -1,7 +1,7 @@
 """Marshmallow fields for the project's conventions."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields
@@ -25,3 +25,21 @@ class LocalDateTime(fields.DateTime):
         if result.tzinfo is None:
             result = result.replace(tzinfo=SHANGHAI)
         return result.astimezone(timezone.utc)
+
+
+def local_times(value):
+    """Views hold datetimes (UTC) and dates; the API shows Shanghai time as ISO 8601."""
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) >= 25 and value[10:11] == "T" and value[-6] in "+-":
+        try:
+            return datetime.fromisoformat(value).astimezone(SHANGHAI).isoformat()
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: local_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [local_times(v) for v in value]
+    return value

@@ -18,4 +18,7 @@ def healthz():
     except Exception as exc:  # the point is to report it, not to raise
         database = {"ok": False, "error": type(exc).__name__}
     body = {"status": "ok" if database["ok"] else "degraded", "database": database}
+    feed = services().extra.get("live_feed")
+    if feed is not None:   # this process's open event streams (the feed process: all of them)
+        body["live_watchers"] = feed.fanout.count()
     return jsonify(body), 200 if database["ok"] else 503

@@ -350,6 +350,7 @@ class Lot:
         self.created_at = created_at
         self.opened_at: datetime | None = None
         self.closed_at: datetime | None = None
+        self.timed_window_started_at: datetime | None = None   # announced once (see start_timed_window)
         self.cancel_reason: str | None = None
         self.reoffer_of_id: int | None = None
 
@@ -382,6 +383,17 @@ class Lot:
         self.status = "open"
         self.opened_at = now
         return [self._event("lot_opened", now, ends_at=self.ends_at.isoformat())]
+
+    def start_timed_window(self, now: datetime) -> list[dict]:
+        """The free period is over: the `timed_window_started` event, once (the scheduler at
+        `free_period_ends_at`, or the first bid after it, whichever takes the lot first)."""
+        _require_aware(now)
+        if self.status != "open" or getattr(self, "timed_window_started_at", None) is not None \
+                or not self.free_period_ends_at <= now < self.ends_at:
+            return []
+        self.timed_window_started_at = now
+        return [self._event("timed_window_started", now, started_at=self.free_period_ends_at.isoformat(),
+                            ends_at=self.ends_at.isoformat())]
 
     # ---- prices ------------------------------------------------------------------------
     def minimum_next_bid(self) -> int:
@@ -528,6 +540,7 @@ class Lot:
             self.leader_paddle_no = paddle
             self.leader_max_fen = challenger_max
 
+        events += self.start_timed_window(now)   # before the bids it frames, if not yet announced
         for bid in sorted((b for b in bids if b.accepted), key=lambda b: b.seq):
             events.append(self._event("bid_accepted", now, seq=bid.seq, amount_fen=bid.amount_fen,
                                       paddle_no=bid.paddle_no, kind=bid.kind))

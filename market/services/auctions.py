@@ -395,13 +395,27 @@ def bid_response(lot: Lot, outcome, now: datetime) -> dict:
 def open_lot(uow, lot_id: int, clock, bus=None) -> bool:
     """Open a lot whose start has come. False when there is nothing to do (already open, closed,
     or not due): the scheduler and the first bid may both try."""
+    return _lot_change(uow, lot_id, clock, bus, lambda lot, now: lot.open(now)
+                       if lot.is_due_to_open(now) and now < lot.ends_at else [])
+
+
+def start_timed_window(uow, lot_id: int, clock, bus=None) -> bool:
+    """Announce that a lot's free period is over (`timed_window_started`), once: under the lot's
+    row lock, and only if no bid has announced it already. False when there is nothing to do."""
+    return _lot_change(uow, lot_id, clock, bus, lambda lot, now: lot.start_timed_window(now))
+
+
+def _lot_change(uow, lot_id: int, clock, bus, change) -> bool:
+    """Under the lot's row lock, `change(lot, now)` returns the events of a change it made (or
+    none); they are stored with it and published after the commit."""
     with uow:
         repo = auctions_repo(uow)
         lot = repo.lot_for_update(lot_id)
-        now = _now(clock)
-        if lot is None or not lot.is_due_to_open(now) or now >= lot.ends_at:
+        if lot is None:
             return False
-        events = repo.add_events(lot, lot.open(now))
+        events = repo.add_events(lot, change(lot, _now(clock)))
+        if not events:
+            return False
         try:
             uow.commit()
         except StaleDataError:
@@ -528,6 +542,7 @@ def get_confirmation(uow, *, actor_id: int, confirmation_id: int) -> dict:
 @dataclass
 class SweepResult:
     opened: list[int] = field(default_factory=list)
+    windows: list[int] = field(default_factory=list)   # timed windows announced
     closed: list[int] = field(default_factory=list)
     forfeited: list[int] = field(default_factory=list)
 
@@ -541,6 +556,7 @@ def sweep(uow_factory, clock, rules: AuctionRules = DEFAULT_RULES, bus=None) -> 
         repo = auctions_repo(uow)
         to_open = repo.lot_ids_due_to_open(now)
         to_close = repo.lot_ids_due_to_close(now)
+        to_announce = repo.lot_ids_due_to_start_window(now)
         overdue = repo.confirmation_ids_pending_before(_deadline_day(now))
     for lot_id in to_close:
         if close_lot(uow_factory(), lot_id, clock, rules, bus):
@@ -548,6 +564,9 @@ def sweep(uow_factory, clock, rules: AuctionRules = DEFAULT_RULES, bus=None) -> 
     for lot_id in to_open:
         if open_lot(uow_factory(), lot_id, clock, bus):
             result.opened.append(lot_id)
+    for lot_id in to_announce:
+        if start_timed_window(uow_factory(), lot_id, clock, bus):
+            result.windows.append(lot_id)
     for confirmation_id in overdue:
         if forfeit_confirmation(uow_factory(), confirmation_id, _now(clock)):
             result.forfeited.append(confirmation_id)
@@ -800,4 +819,4 @@ def seed_demo_auction(uow, now: datetime) -> list[str]:
               amount_fen=second["starting_price_fen"])
     return [f"demo auction {auction['id']} 「{DEMO_AUCTION_TITLE}」: lots "
             + ", ".join(str(lot["id"]) for lot in lots)
-            + f"; live view GET /api/v1/auctions/{auction['id']}, feed GET /api/v1/lots/{first['id']}/events"]
+            + f"; live view GET /api/v1/auctions/{auction['id']}, feeds GET /api/v1/lots/{first['id']}/events and GET /api/v1/auctions/{auction['id']}/events"]

@@ -6,7 +6,7 @@ fingerprint is what the new request is compared with. Earlier answers have none 
 replayed as before.
 
 Revision ID: 0011_idempotency_fingerprint
-Revises: 0009_search_outbox_ids
+Revises: 0010_timed_window_started
 Create Date: 2026-12-02 08:00:00
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0011_idempotency_fingerprint'
-down_revision = '0009_search_outbox_ids'
+down_revision = '0010_timed_window_started'
 branch_labels = None
 depends_on = None
 

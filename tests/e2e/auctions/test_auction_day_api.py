@@ -2,11 +2,16 @@
 with window restarts, the automatic close, the live feed, the confirmation and its signature."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from auction_http import INC, START, T0_LOCAL, bid, iso, run_scheduler_sweep
+
+
+def local_now(clock):   # what `server_now` reads on the frozen clock
+    return iso(clock.now())
 
 
 def sse_events(client, lot_id, last_event_id=None):
@@ -95,13 +100,20 @@ def test_a_full_auction_day(app, client, cast, clock, day):
     assert "reserve_price_fen" not in public and "registrations" not in public
 
     # the live feed, then a reconnect that resumes after the last event seen
+    app.config.update(SSE_MAX_SECONDS=0.3, SSE_HEARTBEAT_SECONDS=0.1)   # the day's stream ends by its length
     status, events = sse_events(client, lot_id)
     types = [t for _, t in events]
-    assert types[0] == "lot_opened" and types[-1] == "lot_closed" and "window_restarted" in types
+    assert types[0] == "lot_opened" and types[-1] == "lot_closed"
+    assert types.index("timed_window_started") < types.index("window_restarted")
     assert [i for i, _ in events] == list(range(1, len(events) + 1))
     status, resumed = sse_events(client, lot_id, last_event_id=events[-3][0])
     assert resumed == events[-2:]
     assert sse_events(client, lot_id, last_event_id=events[-1][0])[0] == 204
+    day_stream = client.get(f"/api/v1/auctions/{auction_id}/events").get_data(as_text=True)
+    blocks = [dict(line.split(": ", 1) for line in b.splitlines()) for b in day_stream.split("\n\n") if "data: " in b]
+    assert [b["event"] for b in blocks] == types and [int(b["id"]) for b in blocks] == sorted(int(b["id"]) for b in blocks)
+    data = [json.loads(b["data"]) for b in blocks]
+    assert all(d["server_now"] == local_now(clock) and d["at"].endswith("+08:00") for d in data)
 
     # signing: operator of the market only; the achievement is sold
     assert client.post(f"/api/v1/confirmations/{confirmation['id']}/sign", headers=cast["corp_member"]).status_code == 403
@@ -148,7 +160,7 @@ def test_lot_with_out_of_range_time_or_id_is_rejected_with_field_error(client, c
 @pytest.mark.parametrize("huge", [2**31, 2**64])
 def test_auction_ids_beyond_any_id_are_404_not_500(client, cast, huge):
     for path in (f"/api/v1/lots/{huge}", f"/api/v1/lots/{huge}/bids", f"/api/v1/lots/{huge}/events",
-                 f"/api/v1/auctions/{huge}", f"/api/v1/confirmations/{huge}"):
+                 f"/api/v1/auctions/{huge}", f"/api/v1/auctions/{huge}/events", f"/api/v1/confirmations/{huge}"):
         assert client.get(path, headers=cast["op_sh"]).status_code == 404, path
 
 
@@ -186,6 +198,7 @@ def test_members_cannot_create_auctions_or_lots(client, cast, day):
 def test_unknown_lot_is_404(client):
     assert client.get("/api/v1/lots/999").status_code == 404
     assert client.get("/api/v1/lots/999/events").status_code == 404
+    assert client.get("/api/v1/auctions/999/events").status_code == 404
 
 
 def test_unsold_lot_can_be_reoffered_through_the_api(app, client, cast, clock, day):

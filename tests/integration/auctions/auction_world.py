@@ -2,6 +2,7 @@
 operator of SH, a published achievement and a lot in an SH session."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -102,3 +103,15 @@ def register_all(w: World, lot_id: int, now: datetime, *, confirm: bool = True) 
                                 now=now, reference=f"BANK-{reg['id']}")
         regs.append(reg)
     return regs
+
+
+def wait_for(predicate, timeout: float, what: str):
+    """Poll until `predicate()` is truthy (returned); the bound keeps a broken process from
+    hanging the run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from market.adapters.clock import SystemClock
 from market.services import auctions as svc
 
-from auction_world import INC, START, build_world, register_all
+from auction_world import INC, START, build_world, register_all, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -47,16 +47,6 @@ class SchedulerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def scalar(url: str, sql: str, **params):
