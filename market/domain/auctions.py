@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from market.domain.calendar import WorkingDayCalendar  # noqa: F401 (the port, re-exported)
 from market.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,35 +82,7 @@ def _require_fen(name: str, value, *, minimum: int = 1) -> int:
 
 
 # --------------------------------------------------------------------------- working days
-
-class WorkingDayCalendar:
-    """Weekends off, plus configured public holidays; `workdays` are the weekend days made
-    working days in exchange for a holiday bridge (调休)."""
-
-    def __init__(self, holidays=(), workdays=()):
-        self.holidays = frozenset(_as_date(d) for d in holidays)
-        self.workdays = frozenset(_as_date(d) for d in workdays)
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.workdays:
-            return True
-        return day.weekday() < 5 and day not in self.holidays
-
-    def add_working_days(self, start: date, days: int) -> date:
-        """The date `days` working days after `start` (start itself does not count)."""
-        if days < 0:
-            raise ValueError("days must be >= 0")
-        day = start
-        remaining = days
-        while remaining:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+# The calendar port lives in market/domain/calendar.py (re-exported here for callers).
 
 
 def end_of_day(day: date) -> datetime:
@@ -177,6 +150,7 @@ class Deposit:
         self.updated_at = created_at
         self.held_at: datetime | None = None
         self.settled_at: datetime | None = None
+        self.release_by: date | None = None
 
     def _move(self, action: str, now: datetime) -> None:
         _require_aware(now)
@@ -199,8 +173,11 @@ class Deposit:
     def apply(self, now: datetime) -> None:
         self._move("apply", now)
 
-    def release(self, now: datetime) -> None:
+    def release(self, now: datetime, release_by: date | None = None) -> None:
+        """`release_by`: the local day by which the money must be back with the bidder (the
+        exchanges' N working days, for bank transfers); a gateway's hold is let go at once."""
         self._move("release", now)
+        self.release_by = release_by or now.astimezone(SHANGHAI).date()
 
     def forfeit(self, now: datetime) -> None:
         self._move("forfeit", now)
@@ -609,11 +586,10 @@ class Confirmation:
               calendar: WorkingDayCalendar, working_days: int = 5) -> "Confirmation":
         if result.status != "sold":
             raise IllegalTransition("流拍的拍品没有成交确认书 (unsold lot has no confirmation)")
-        local_day = now.astimezone(SHANGHAI).date()
         return cls(lot_id=lot.id, achievement_id=lot.achievement_id, market_code=market_code,
                    seller_id=lot.seller_id, winner_id=result.winner_id,
                    hammer_price_fen=result.hammer_price_fen, deposit_fen=lot.deposit_fen,
-                   sign_by=calendar.add_working_days(local_day, working_days), created_at=now)
+                   sign_by=calendar.deadline_day(now, working_days), created_at=now)
 
     @property
     def deadline(self) -> datetime:
