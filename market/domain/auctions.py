@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from market.domain.calendar import WorkingDayCalendar  # noqa: F401 (the port, re-exported)
 from market.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
+from market.domain.labels import action_label, status_label
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_FEN = 10**15  # 10 trillion yuan: any larger amount is a typing error, not a bid
@@ -157,7 +158,8 @@ class Deposit:
         allowed, target = self._MOVES[action]
         if self.status not in allowed:
             raise IllegalTransition(
-                f"保证金状态 {self.status} 不能 {action} (deposit {self.status} cannot {action})")
+                f"保证金{status_label('deposit', self.status)}，不能{action_label(action)}"
+                f" (deposit {self.status} cannot {action})")
         self.status = target
         self.updated_at = now
         if target == "held":
@@ -344,7 +346,7 @@ class Lot:
     def open(self, now: datetime) -> list[dict]:
         _require_aware(now)
         if self.status != "scheduled" or now < self.starts_at:
-            raise IllegalTransition(f"拍品 {self.status} 不能开始 (lot cannot open now)")
+            raise IllegalTransition(f"拍品{status_label('lot', self.status)}，现在不能开拍 (lot cannot open now)")
         self.status = "open"
         self.opened_at = now
         return [self._event("lot_opened", now, ends_at=self.ends_at.isoformat())]
@@ -512,7 +514,7 @@ class Lot:
         conditional update, so a second close of the same lot finds nothing to do."""
         _require_aware(now)
         if self.status not in LIVE_LOT_STATUSES:
-            raise IllegalTransition(f"拍品已{self.status} (lot already {self.status})")
+            raise IllegalTransition(f"拍品{status_label('lot', self.status)} (lot already {self.status})")
         if now < self.ends_at:
             raise Conflict("竞价尚未结束 (bidding has not ended)")
         met = self.current_price_fen is not None and (
@@ -526,7 +528,7 @@ class Lot:
     def cancel(self, now: datetime, reason: str) -> list[dict]:
         _require_aware(now)
         if self.status not in LIVE_LOT_STATUSES:
-            raise IllegalTransition(f"拍品已{self.status}，不能撤拍 (lot already {self.status})")
+            raise IllegalTransition(f"拍品{status_label('lot', self.status)}，不能撤拍 (lot already {self.status})")
         if not (reason or "").strip():
             raise ValidationFailed.on("reason", "请说明撤拍原因 (reason required)")
         self.status = "cancelled"
@@ -601,7 +603,8 @@ class Confirmation:
     def sign(self, now: datetime, actor_id: int | None) -> None:
         _require_aware(now)
         if self.status != "pending":
-            raise IllegalTransition(f"确认书已{self.status} (confirmation already {self.status})")
+            raise IllegalTransition(f"确认书{status_label('confirmation', self.status)}"
+                                    f" (confirmation already {self.status})")
         if now >= self.deadline:
             raise IllegalTransition("已过签约期限 (signing deadline has passed)")
         self.status = "signed"
@@ -611,7 +614,8 @@ class Confirmation:
     def forfeit(self, now: datetime) -> None:
         _require_aware(now)
         if self.status != "pending":
-            raise IllegalTransition(f"确认书已{self.status} (confirmation already {self.status})")
+            raise IllegalTransition(f"确认书{status_label('confirmation', self.status)}"
+                                    f" (confirmation already {self.status})")
         if now < self.deadline:
             raise Conflict("签约期限未到 (signing deadline not reached)")
         self.status = "forfeited"

@@ -22,6 +22,7 @@ from market.adapters.orm_payments import OutboxCommand, PaymentRepository
 from market.adapters.payments.base import PaymentError, PaymentGateway
 from market.adapters.payments.webhooks import WebhookEvent
 from market.domain.errors import Conflict, Forbidden, NotFound
+from market.domain.labels import status_label
 
 log = logging.getLogger(__name__)
 
@@ -409,7 +410,7 @@ def start_deposit_payment(uow_factory, gateway: PaymentGateway, *, actor_id: int
         if deposit.gateway != gateway.name or not hasattr(gateway, "resume_hold"):
             raise Conflict("该保证金不通过在线支付 (deposit is not paid online)")
         if deposit.status != "pending":
-            raise Conflict(f"保证金状态为 {deposit.status} (deposit is {deposit.status})")
+            raise Conflict(f"保证金{status_label('deposit', deposit.status)} (deposit is {deposit.status})")
         reference, amount, bidder_id = deposit.reference, deposit.amount_fen, deposit.bidder_id
     if reference:
         hold = gateway.resume_hold(reference)

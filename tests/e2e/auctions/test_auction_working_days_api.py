@@ -64,3 +64,11 @@ def test_deposit_release_is_due_three_statutory_working_days_after_the_close(cli
     assert deposits[2]["status"] == "applied" and deposits[2]["release_by"] is None
     mine = client.get("/api/v1/registrations/mine", headers=cast["corp_member"]).get_json()
     assert [r["deposit"]["release_by"] for r in mine] == ["2026-10-10"]
+
+
+def test_signing_a_signed_confirmation_names_its_status_in_chinese(client, cast, sold_lot):
+    view = client.get(f"/api/v1/auctions/{sold_lot['auction_id']}", headers=cast["op_sh"]).get_json()["lots"][0]
+    path = f"/api/v1/confirmations/{view['confirmation']['id']}/sign"
+    assert client.post(path, headers=cast["op_sh"]).status_code == 200
+    again = client.post(path, headers=cast["op_sh"])
+    assert again.status_code == 409 and again.get_json()["message"].startswith("确认书已签约 (")
