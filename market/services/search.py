@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, insert, select
 
 from market.adapters import orm
 from market.adapters.orm_search import search_outbox
+from market.adapters.search.exact import search_exact_first
 from market.adapters.search.base import (
     DOC_TYPES, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SearchDocument, SearchIndex, SearchQuery, SearchResult,
     doc_id,
@@ -66,7 +67,7 @@ def _achievement_document(a, org: str, org_province: str | None, listed_markets:
     """``a``: an ``Achievement`` or a row of the achievements table (same attribute names)."""
     doc = SearchDocument(
         doc_type="achievement", entity_id=a.id, title=a.title, body=a.abstract or "",
-        keywords=list(a.keywords or []), org=org, field=a.field,
+        keywords=list(a.keywords or []), org=org, codes=list(a.application_numbers or []), field=a.field,
         markets=sorted({a.market_code, *listed_markets}), province=a.province or org_province,
         ip_type=a.ip_type, modes=list(a.transfer_modes or []), price_fen=a.price_fen,
         price_low_fen=a.price_fen, status=a.status, public=public,
@@ -121,7 +122,8 @@ def load_documents(session, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, 
 
 
 _ACHIEVEMENT_COLUMNS = ("id", "title", "abstract", "keywords", "field", "market_code", "province", "ip_type",
-                        "transfer_modes", "price_fen", "status", "published_at", "updated_at")
+                        "transfer_modes", "price_fen", "status", "published_at", "updated_at",
+                        "application_numbers")
 _DEMAND_COLUMNS = ("id", "title", "description", "field", "market_code", "province", "cooperation_mode",
                    "budget_min_fen", "budget_max_fen", "status", "published_at", "updated_at")
 
@@ -303,7 +305,7 @@ def build_query(args: dict) -> SearchQuery:
 def search(index: SearchIndex, args: dict) -> dict:
     """Public search over published achievements and open demands."""
     started = time.perf_counter()
-    result = index.search(build_query(args))
+    result = search_exact_first(index, build_query(args))
     return result_view(result, (time.perf_counter() - started) * 1000)
 
 
