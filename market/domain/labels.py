@@ -39,6 +39,10 @@ KIND_STATUS_LABELS: dict[tuple[str, str], str] = {
     ("deposit", "forfeited"): "已没收",
     ("confirmation", "pending"): "待签约",
     ("confirmation", "forfeited"): "已违约",
+    # payment commands (the outbox): not in the glossary, named as the finance desk says them
+    ("command", "pending"): "待发送",
+    ("command", "done"): "已完成",
+    ("command", "failed"): "发送失败",
 }
 
 #: What each status action is called in a sentence ("不能提交审核").

@@ -178,7 +178,8 @@ def retry_failed_command(uow_factory, command_id: int, now: datetime) -> None:
         if cmd is None:
             raise NotFound(f"支付指令 {command_id} 不存在 (not found)")
         if cmd.status != "failed":
-            raise Conflict(f"指令状态为 {cmd.status} (command is {cmd.status})")
+            raise Conflict(f"只有失败的指令可以重试，该指令{status_label('command', cmd.status)}"
+                           f" (only failed commands are retried; command is {cmd.status})")
         repo.finish(command_id, None, status="pending", now=now, retry_at=now)
         uow.commit()
 
