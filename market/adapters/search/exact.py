@@ -24,7 +24,6 @@ from market.adapters.search.base import (
 #: others still match its name in the text and follow by relevance.
 MAX_PINNED = 20
 _APPLICATION_NUMBER = re.compile(r"^(?:ZL|CN)?(\d{12}|\d{8})([0-9X])$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def application_number_key(text: str) -> str | None:
@@ -63,6 +62,12 @@ def exact_key(query: SearchQuery) -> str | None:
     return f"org:{org}" if len(org) >= 2 else None
 
 
+def _timestamp(value: datetime | None) -> float:
+    if value is None:
+        return 0.0
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+
+
 def search_exact_first(index: SearchIndex, query: SearchQuery) -> SearchResult:
     """`index.search(query)` with the documents carrying the query's exact key first."""
     key = exact_key(query)
@@ -70,7 +75,7 @@ def search_exact_first(index: SearchIndex, query: SearchQuery) -> SearchResult:
     if not pinned:
         return index.search(query)
     started = time.perf_counter()
-    pinned.sort(key=lambda d: (-((d.published_at or _EPOCH) - _EPOCH).total_seconds(), d.doc_id))
+    pinned.sort(key=lambda d: (-_timestamp(d.published_at), d.doc_id))   # newest first, as browsing
     n, k = query.per_page, len(pinned)
     start = (query.page - 1) * n
     head = pinned[start:start + n]

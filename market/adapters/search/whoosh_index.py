@@ -579,6 +579,8 @@ class WhooshSearchIndex(SearchIndex):
 
     def exact(self, key: str, query: SearchQuery, limit: int) -> list[SearchDocument]:
         s = self._searcher()
+        if "exact" not in s.schema:
+            return []
         fq = filter_query(query)
         q = And([Term("exact", key), fq]) if fq is not None else Term("exact", key)
         docs = (_doc_from_stored(hit["doc"]) for hit in s.search(q, limit=limit + len(query.exclude_ids)))

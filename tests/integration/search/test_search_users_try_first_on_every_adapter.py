@@ -53,3 +53,15 @@ def test_a_synonym_finds_the_spelt_out_words(index, tmp_path, monkeypatch):
     monkeypatch.setattr(synonyms, "SYNONYMS", synonyms.Synonyms(path))
     index.upsert([make_doc(1, "锂电池快速充电方法"), make_doc(2, "城市轨道交通")])
     assert ids(index.search(SearchQuery("快充"))) == [1]
+
+
+def test_a_whoosh_index_made_before_exact_keys_gets_them_when_opened(tmp_path):
+    from whoosh import index as windex
+
+    from market.adapters.search.whoosh_index import WhooshSearchIndex, build_schema
+    old = build_schema()
+    old.remove("exact")
+    windex.create_in(str(tmp_path), old)
+    index = WhooshSearchIndex(tmp_path)
+    index.upsert([make_doc(1, "一种均衡控制方法", codes=[NUMBER])])
+    assert ids(search_exact_first(index, SearchQuery("CN202110123456.7"))) == [1]
