@@ -1,11 +1,22 @@
 """GET /api/v1/search with what users try first: an application number, with or without its
 ZL/CN prefix and dot, and the holder's exact name, find the listing first; abbreviations
-are expanded by the shipped synonym list."""
+are expanded by the shipped synonym list. On Whoosh (SQLite runs) and PostgreSQL (PostgreSQL runs)."""
 import pytest
 
+from market.adapters.search import synonyms
 from search_payloads import ACHIEVEMENTS
 
 A = "/api/v1/achievements"
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
+    """Both adapters through HTTP: Whoosh beside SQLite, the PostgreSQL adapter inside PostgreSQL."""
+    backend = "postgres" if database_url.startswith("postgresql") else "whoosh"
+    words = tmp_path / "synonyms.txt"
+    words.write_text(synonyms.DEFAULT_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    return {"SEARCH_BACKEND": backend, "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+            "SEARCH_SYNONYMS_FILE": str(words)}
 
 
 @pytest.fixture
@@ -23,7 +34,9 @@ def listings(client, cast):
 
 
 @pytest.mark.parametrize("typed", ["ZL202110123456.7", "CN202110123456.7", "2021101234567"])
-def test_application_number_finds_its_achievement_first(client, listings, typed):
+def test_application_number_finds_its_achievement_first(app, client, listings, typed):
+    adapter = type(app.extensions["market"].search_index).__name__
+    assert adapter == {"whoosh": "WhooshSearchIndex", "postgres": "PostgresSearchIndex"}[app.config["SEARCH_BACKEND"]]
     body = client.get("/api/v1/search", query_string={"q": typed}).get_json()
     assert [h["id"] for h in body["hits"]][:1] == [listings[0]]
 
@@ -36,3 +49,12 @@ def test_holders_exact_name_finds_its_achievement_first(client, listings):
 def test_abbreviation_finds_the_spelt_out_listing(client, listings):
     body = client.get("/api/v1/search", query_string={"q": "快充"}).get_json()
     assert set(listings[1]) <= {h["id"] for h in body["hits"]}
+
+
+def test_an_edited_synonym_list_is_used_without_a_restart(app, client, listings, monkeypatch):
+    monkeypatch.setattr(synonyms, "RELOAD_SECONDS", 0.0)
+    assert client.get("/api/v1/search", query_string={"q": "速充"}).get_json()["total"] == 0
+    with open(app.config["SEARCH_SYNONYMS_FILE"], "a", encoding="utf-8") as fh:
+        fh.write("速充 => 快速充电\n")
+    found = client.get("/api/v1/search", query_string={"q": "速充"}).get_json()
+    assert set(listings[1]) <= {h["id"] for h in found["hits"]}
