@@ -1,8 +1,10 @@
 """Through HTTP: a lot sold on the eve of National Day 2026 gets its signing deadline and the
 losers' deposit release day on China's statutory working days (1-7 October off, Saturday
-10 October a make-up working day)."""
+10 October a make-up working day); one sold at the end of 2026 counts 2027, a year the package
+does not know yet, on weekends plus the configured holidays, and says so in the log."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,9 +15,19 @@ from market.domain.auctions import SHANGHAI
 START, INC = 100_000_00, 5_000_00
 
 
+EVE_OF_NATIONAL_DAY = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)     # Wed 30 Sep, 10:00 local
+END_OF_2026 = datetime(2026, 12, 30, 2, 0, tzinfo=timezone.utc)             # Wed 30 Dec, 10:00 local
+
+
 @pytest.fixture
-def clock():
-    return FrozenClock(datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc))   # Wed 30 Sep, 10:00 local
+def clock(request):
+    return FrozenClock(getattr(request, "param", EVE_OF_NATIONAL_DAY))
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """The market configures New Year's Day 2027 (the package does not know 2027 yet)."""
+    return {"SEARCH_INDEX_DIR": str(tmp_path / "search_index"), "AUCTION_HOLIDAYS": ["2027-01-01"]}
 
 
 def iso(dt):
@@ -72,3 +84,16 @@ def test_signing_a_signed_confirmation_names_its_status_in_chinese(client, cast,
     assert client.post(path, headers=cast["op_sh"]).status_code == 200
     again = client.post(path, headers=cast["op_sh"])
     assert again.status_code == 409 and again.get_json()["message"].startswith("确认书已签约 (")
+
+
+@pytest.mark.parametrize("clock", [END_OF_2026], indirect=True)
+def test_a_year_the_calendar_does_not_know_counts_weekends_and_configured_holidays_with_a_warning(
+        client, cast, clock, caplog, request):
+    with caplog.at_level(logging.WARNING, logger="market.adapters.statutory_calendar"):
+        sold = request.getfixturevalue("sold_lot")
+    assert any("2027" in r.getMessage() for r in caplog.records)
+    view = client.get(f"/api/v1/auctions/{sold['auction_id']}", headers=cast["op_sh"]).get_json()["lots"][0]
+    # Thu 31 Dec, (Fri 1 Jan configured off, weekend), Mon 4, Tue 5, Wed 6, Thu 7 Jan
+    assert view["confirmation"]["sign_by"] == "2027-01-07"
+    deposits = {r["paddle_no"]: r["deposit"] for r in view["registrations"]}
+    assert deposits[1]["release_by"] == "2027-01-05"
