@@ -2,6 +2,8 @@
 the dates users type are kept within sane bounds (422 naming the field)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from achievement_payloads import DEMAND
@@ -35,3 +37,16 @@ def test_editing_a_demand_deadline_beyond_ten_years_is_refused(client, cast):
     ident = client.post(URL, json=DEMAND, headers=cast["corp_member"]).get_json()["id"]
     response = client.patch(f"{URL}/{ident}", json={"deadline": "2099-01-01"}, headers=cast["corp_member"])
     assert response.status_code == 422 and "deadline" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("url, field", [
+    ("/api/v1/achievements?page=0", "page"), ("/api/v1/achievements?market=XX", "market"),
+    ("/api/v1/demands?per_page=1000", "per_page"), ("/api/v1/demands?include_expired=maybe", "include_expired"),
+    ("/api/v1/stats/flows?format=pdf", "format"), ("/api/v1/achievements/1/matches?per_page=0", "per_page"),
+    ("/api/v1/search?page=abc", "page"),
+])
+def test_query_string_errors_are_422_with_field_messages_in_chinese_and_english_everywhere(client, url, field):
+    response = client.get(url)
+    assert response.status_code == 422, response.get_json()
+    (message,) = response.get_json()["errors"][field]
+    assert re.search(r"[\u4e00-\u9fff]", message) and re.search(r"\([^)]*[A-Za-z]{3,}[^)]*\)", message), message
