@@ -6,7 +6,9 @@ keywords, the query is its keywords separated by spaces and the record itself
 is the only right answer. Prints MRR@10 and Recall@10 for:
 
 * ours            WhooshSearchIndex (word-position tokenizer, field weights,
-                  sub-words, phrase and proximity boosts, coordination bonus)
+                  sub-words, phrase and proximity boosts, coordination bonus), as the API
+                  searches: exact matches (application number, holder) first, synonyms
+                  of config/synonyms.txt expanded (--no-synonyms: without them)
 * postgres        PostgresSearchIndex, if --postgres URL is given
 * sql_like        SQL LIKE per keyword over title/abstract, ranked by keywords matched
 * whoosh_default  Whoosh's default StandardAnalyzer + QueryParser OR-group
@@ -28,8 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from market.adapters.search import analysis  # noqa: E402
+from market.adapters.search import analysis, synonyms  # noqa: E402
 from market.adapters.search.base import SearchDocument, SearchQuery  # noqa: E402
+from market.adapters.search.exact import search_exact_first  # noqa: E402
 from market.adapters.search.whoosh_index import WhooshSearchIndex  # noqa: E402
 
 DATA = ROOT / ".." / "shared" / "data"
@@ -85,8 +88,8 @@ def ours(records, tmp: Path):
     index.rebuild(to_document(i, r) for i, r in enumerate(records))
 
     def search(text):
-        result = index.search(SearchQuery(text, per_page=10, facets=False, snippets=False, public_only=False))
-        return [h.entity_id for h in result.hits]
+        query = SearchQuery(text, per_page=10, facets=False, snippets=False, public_only=False)
+        return [h.entity_id for h in search_exact_first(index, query).hits]
     return search
 
 
@@ -96,8 +99,8 @@ def postgres(records, url: str):
     index.rebuild(to_document(i, r) for i, r in enumerate(records))
 
     def search(text):
-        result = index.search(SearchQuery(text, per_page=10, facets=False, snippets=False, public_only=False))
-        return [h.entity_id for h in result.hits]
+        query = SearchQuery(text, per_page=10, facets=False, snippets=False, public_only=False)
+        return [h.entity_id for h in search_exact_first(index, query).hits]
     return search
 
 
@@ -177,6 +180,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--systems", default="ours,sql_like,whoosh_default,bm25_jieba")
     ap.add_argument("--postgres", help="SQLAlchemy URL: also evaluate the PostgreSQL adapter")
+    ap.add_argument("--no-synonyms", action="store_true", help="search without config/synonyms.txt")
     ap.add_argument("--user-dict", action="store_true",
                     help="add every record's keywords to the segmenter dictionary first (leaks the queries' "
                          "vocabulary; shows what a dictionary built from listings' keywords does)")
@@ -185,6 +189,8 @@ def main(argv=None) -> int:
         print(f"no shared data at {args.data}; nothing to evaluate")
         return 0
     records = load_records(args.data)
+    if args.no_synonyms:
+        synonyms.use_file(None)
     if args.user_dict:
         added = analysis.add_user_terms(k for r in records for k in (r.get("keywords") or []))
         print(f"user dictionary: {added} terms")

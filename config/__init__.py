@@ -18,6 +18,7 @@ class Config:
     DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'market.sqlite'}"
     SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
     SEARCH_INDEX_DIR = str(ROOT / "search_index")
+    SEARCH_SYNONYMS_FILE = str(ROOT / "config" / "synonyms.txt")   # re-read when edited
     TOKEN_TTL_HOURS = 24 * 7
     AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (revocation: ≤ 1 s late elsewhere)
     LOGIN_RATE_LIMIT = "10 per minute"
@@ -84,6 +85,7 @@ class ProductionConfig(Config):
         self.DATABASE_URL = env["DATABASE_URL"]
         self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "postgres")
         self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR", Config.SEARCH_INDEX_DIR)
+        self.SEARCH_SYNONYMS_FILE = env.get("SEARCH_SYNONYMS_FILE", Config.SEARCH_SYNONYMS_FILE)
         self.REDIS_URL = env.get("REDIS_URL")
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY")

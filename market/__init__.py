@@ -65,9 +65,10 @@ def _build_features(app: Flask, values: dict) -> None:
 
 def _build_search(app: Flask, values: dict) -> None:
     """Search (issue 4): the index follows the database through the unit of work's hooks."""
-    from market.adapters.search import build_search_index
+    from market.adapters.search import build_search_index, synonyms
     from market.services.search import SearchIndexer
     s = app.extensions["market"]
+    synonyms.use_file(app.config.get("SEARCH_SYNONYMS_FILE", synonyms.DEFAULT_PATH))
     s.search_index = build_search_index(values, s.extra["engine"])
     indexer = SearchIndexer(s.search_index, s.extra["session_factory"], now=s.clock.now)
     s.extra["search_indexer"] = indexer

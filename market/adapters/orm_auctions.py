@@ -101,6 +101,7 @@ deposits = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("held_at", UTCDateTime),
     Column("settled_at", UTCDateTime),
+    Column("release_by", Date),     # released: the local day the money is due back (working days)
 )
 
 auction_bids = Table(
@@ -190,7 +191,7 @@ BID_STATE = ("status", "opened_at", "current_price_fen", "leader_id", "leader_pa
 
 _REGISTRATION_COLS = ("id", "lot_id", "bidder_id", "user_id", "paddle_no", "created_at")
 _DEPOSIT_COLS = ("id", "registration_id", "bidder_id", "amount_fen", "gateway", "reference",
-                 "status", "created_at", "updated_at", "held_at", "settled_at")
+                 "status", "created_at", "updated_at", "held_at", "settled_at", "release_by")
 
 
 class StaleLot(Exception):

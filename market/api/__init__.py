@@ -82,15 +82,12 @@ def reject_unstorable_text():
     """No text we store or query may hold NUL (U+0000) or a lone surrogate: PostgreSQL refuses NUL,
     neither database driver can encode a surrogate; either was a 500 deep in the request. Refuse
     them up front, naming the field (422). JSON carries them only as escapes, so a body without
-    such an escape is not parsed here; the bid route takes numbers only and is skipped. Search
-    and matching check their own query (400, their convention for bad arguments)."""
+    such an escape is not parsed here; the bid route takes numbers only and is skipped."""
     if request.endpoint == "lots.LotBids":
         return None
     if any(isinstance(v, str) and _unstorable(v) for v in (request.view_args or {}).values()):
         raise NotFound()   # a path segment with NUL in it names nothing
-    field = None
-    if request.blueprint not in ("search", "matches"):
-        field = _first_nul_pair(request.args.items(multi=True))
+    field = _first_nul_pair(request.args.items(multi=True))
     if field is None and request.is_json and _SUSPECT_ESCAPE.search(request.get_data(cache=True)):
         field = _unstorable_field(request.get_json(silent=True), "")
     if field is None and request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):

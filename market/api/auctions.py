@@ -143,6 +143,9 @@ class DepositOut(Schema):
     created_at = LocalDateTime()
     held_at = LocalDateTime(allow_none=True)
     settled_at = LocalDateTime(allow_none=True)
+    release_by = fields.Date(allow_none=True, metadata={
+        "description": "released deposits: the local day the money is due back, DEPOSIT_RELEASE_WORKING_DAYS "
+                       "(3) statutory working days after the close (holidays and 调休 make-up days counted)"})
     client_secret = fields.String(allow_none=True, metadata={"description": "registration answer only: for an online gateway"})
 
 
@@ -428,7 +431,8 @@ class LotCancel(MethodView):
     def post(self, body, lot_id):
         """Withdraw the lot (operator): deposits are released, the achievement published again."""
         return _json(svc.cancel_lot(uow(), actor_id=require_user()["id"], lot_id=lot_id,
-                                    reason=body["reason"], now=now(), bus=_bus()))
+                                    reason=body["reason"], now=now(), bus=_bus(),
+                                    rules=_rules()))
 
 
 @lots_blp.route("/<int:lot_id>/close")

@@ -15,14 +15,15 @@ install()
 
 MAX_ID = 2**31 - 1      # ids are INTEGER columns (32-bit in PostgreSQL): a larger number names nothing
 
+MONEY_RANGE = "金额应在 0 到 10^15 分之间 (amount must be between 0 and 10^15 fen)"
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa: E731
-    min=0, max=MAX_AMOUNT_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
+    min=0, max=MAX_AMOUNT_FEN, error=MONEY_RANGE), **kw)
 QueryMoney = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
-    min=0, max=MAX_AMOUNT_FEN, error="金额应在 0 到 10^15 分之间"), **kw)
+    min=0, max=MAX_AMOUNT_FEN, error=MONEY_RANGE), **kw)
 Id = lambda **kw: fields.Integer(validate=validate.Range(  # noqa: E731
     min=1, max=MAX_ID, error="编号无效 (not a valid id)"), **kw)
 Choice = lambda choices, **kw: fields.String(validate=validate.OneOf(  # noqa: E731
-    choices, error="必须是以下之一: {choices}"), **kw)
+    choices, error="必须是以下之一: {choices} (must be one of: {choices})"), **kw)
 
 
 class BaseSchema(Schema):
@@ -39,8 +40,8 @@ class ErrorSchema(Schema):
 class PageArgs(Schema):
     class Meta:
         unknown = EXCLUDE
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000, error="页码应在 1 到 10000 之间"))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="每页条数应在 1 到 100 之间"))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000, error="页码应在 1 到 10000 之间 (page must be between 1 and 10000)"))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="每页条数应在 1 到 100 之间 (per_page must be between 1 and 100)"))
 
 
 class ListingArgs(PageArgs):
@@ -83,7 +84,7 @@ def page_schema(item_schema, name: str):
 
 # --- accounts ------------------------------------------------------------------
 class OrganisationIn(BaseSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200, error="长度应为 1 到 200"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200, error="长度应为 1 到 200 (length must be 1 to 200)"))
     kind = Choice(taxonomy.ORG_KINDS, required=True)
     province = fields.String(required=True, validate=validate.Length(max=20))
     city = fields.String(validate=validate.Length(max=64), allow_none=True)
@@ -110,7 +111,7 @@ class OrganisationListArgs(PageArgs):
 
 class UserIn(BaseSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256, error="密码长度应为 8 到 256"))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256, error="密码长度应为 8 到 256 (password must be 8 to 256 characters)"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = Choice(taxonomy.ROLES, required=True)
     organisation_id = Id(allow_none=True)

@@ -2,7 +2,7 @@
 (/api/v1/demands/{id}/matches, /api/v1/achievements/{id}/matches)."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields
 
 from market.domain import taxonomy
 from market.services import matching
@@ -10,7 +10,7 @@ from market.services import search as svc
 
 from .deps import current_user_id, services, uow
 from .fields import LocalDateTime
-from .schemas import Choice, QueryMoney
+from .schemas import Choice, PageArgs, QueryMoney
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="全文检索 (full-text search)")
 matches_blp = Blueprint("matches", __name__, url_prefix="/api/v1",
@@ -19,9 +19,7 @@ matches_blp = Blueprint("matches", __name__, url_prefix="/api/v1",
 MODES = tuple(dict.fromkeys(taxonomy.TRANSFER_MODES + taxonomy.COOPERATION_MODES))
 
 
-class FilterArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class FilterArgs(PageArgs):
     market = Choice(taxonomy.MARKET_CODES)
     field = Choice(taxonomy.FIELDS)
     ip_type = Choice(taxonomy.IP_TYPES)
@@ -29,8 +27,6 @@ class FilterArgs(Schema):
     province = Choice(taxonomy.PROVINCES)
     price_min = QueryMoney(metadata={"description": "fen"})
     price_max = QueryMoney(metadata={"description": "fen"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class SearchArgs(FilterArgs):
@@ -105,7 +101,7 @@ def _index():
 
 @blp.route("")
 class Search(MethodView):
-    @blp.arguments(SearchArgs, location="query", error_status_code=400)
+    @blp.arguments(SearchArgs, location="query")
     @blp.response(200, SearchOut)
     def get(self, args):
         """Search published achievements and open demands (public): hits with marked snippets,
@@ -115,7 +111,7 @@ class Search(MethodView):
 
 @matches_blp.route("/demands/<int:demand_id>/matches")
 class DemandMatches(MethodView):
-    @matches_blp.arguments(MatchArgs, location="query", error_status_code=400)
+    @matches_blp.arguments(MatchArgs, location="query")
     @matches_blp.response(200, MatchesOut)
     def get(self, args, demand_id):
         """Published achievements that answer this demand, with the reasons."""
@@ -124,7 +120,7 @@ class DemandMatches(MethodView):
 
 @matches_blp.route("/achievements/<int:achievement_id>/matches")
 class AchievementMatches(MethodView):
-    @matches_blp.arguments(MatchArgs, location="query", error_status_code=400)
+    @matches_blp.arguments(MatchArgs, location="query")
     @matches_blp.response(200, MatchesOut)
     def get(self, args, achievement_id):
         """Open demands this achievement answers, with the reasons."""

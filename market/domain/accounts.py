@@ -87,9 +87,17 @@ class User:
         """Operators act on their own market only; the regional admin on all."""
         return self.is_admin or (self.role == "operator" and self.market_code == market_code)
 
-    def require_operator_of(self, market_code: str) -> None:
-        if not self.operates(market_code):
-            raise Forbidden(f"只有{market_code}市场的运营人员或管理员可以执行此操作 (operator of {market_code} only)")
+    def require_operator_of(self, market_code: str | None) -> None:
+        """Operators of `market_code` (or the admin) only; with no market named, any operator's
+        own market is not enough either: the message names the market when there is one."""
+        if market_code and self.operates(market_code):
+            return
+        if self.is_admin:
+            return
+        name = taxonomy.MARKET_NAMES.get(market_code or "")
+        if name:
+            raise Forbidden(f"只有{name}（{market_code}）的运营人员或管理员可以执行此操作 (operator of {market_code} only)")
+        raise Forbidden("只有市场运营人员或管理员可以执行此操作 (market operators and the admin only)")
 
 
 @dataclass

@@ -107,6 +107,7 @@ class Achievement(Reviewable):
     TRANSITIONS = TRANSITIONS
     EDITABLE = EDITABLE
     LABEL = "成果"
+    KIND = "achievement"
 
     def __init__(self, *, title: str, holder_id: int, market_code: str, field: str,
                  ip_type: str, now: datetime, abstract: str = "", keywords=(), application_numbers=(),

@@ -28,7 +28,9 @@ from zoneinfo import ZoneInfo
 from market.domain.auction_prices import (check_reserve, grid_floor, hammer_price, next_on_grid,
                                           on_grid, raised_maximum)
 from market.domain.auction_terms import check_start_within_a_year
+from market.domain.calendar import WorkingDayCalendar  # noqa: F401 (the port, re-exported)
 from market.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
+from market.domain.labels import action_label, status_label
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_FEN = 10**15  # 10 trillion yuan: any larger amount is a typing error, not a bid
@@ -90,35 +92,7 @@ def _require_fen(name: str, value, *, minimum: int = 1) -> int:
 
 
 # --------------------------------------------------------------------------- working days
-
-class WorkingDayCalendar:
-    """Weekends off, plus configured public holidays; `workdays` are the weekend days made
-    working days in exchange for a holiday bridge (调休)."""
-
-    def __init__(self, holidays=(), workdays=()):
-        self.holidays = frozenset(_as_date(d) for d in holidays)
-        self.workdays = frozenset(_as_date(d) for d in workdays)
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.workdays:
-            return True
-        return day.weekday() < 5 and day not in self.holidays
-
-    def add_working_days(self, start: date, days: int) -> date:
-        """The date `days` working days after `start` (start itself does not count)."""
-        if days < 0:
-            raise ValueError("days must be >= 0")
-        day = start
-        remaining = days
-        while remaining:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+# The calendar port lives in market/domain/calendar.py (re-exported here for callers).
 
 
 def end_of_day(day: date) -> datetime:
@@ -186,13 +160,15 @@ class Deposit:
         self.updated_at = created_at
         self.held_at: datetime | None = None
         self.settled_at: datetime | None = None
+        self.release_by: date | None = None
 
     def _move(self, action: str, now: datetime) -> None:
         _require_aware(now)
         allowed, target = self._MOVES[action]
         if self.status not in allowed:
             raise IllegalTransition(
-                f"保证金状态 {self.status} 不能 {action} (deposit {self.status} cannot {action})")
+                f"保证金{status_label('deposit', self.status)}，不能{action_label(action)}"
+                f" (deposit {self.status} cannot {action})")
         self.status = target
         self.updated_at = now
         if target == "held":
@@ -208,8 +184,11 @@ class Deposit:
     def apply(self, now: datetime) -> None:
         self._move("apply", now)
 
-    def release(self, now: datetime) -> None:
+    def release(self, now: datetime, release_by: date | None = None) -> None:
+        """`release_by`: the local day by which the money must be back with the bidder (the
+        exchanges' N working days, for bank transfers); a gateway's hold is let go at once."""
         self._move("release", now)
+        self.release_by = release_by or now.astimezone(SHANGHAI).date()
 
     def forfeit(self, now: datetime) -> None:
         self._move("forfeit", now)
@@ -379,7 +358,7 @@ class Lot:
     def open(self, now: datetime) -> list[dict]:
         _require_aware(now)
         if self.status != "scheduled" or now < self.starts_at:
-            raise IllegalTransition(f"拍品 {self.status} 不能开始 (lot cannot open now)")
+            raise IllegalTransition(f"拍品{status_label('lot', self.status)}，现在不能开拍 (lot cannot open now)")
         self.status = "open"
         self.opened_at = now
         return [self._event("lot_opened", now, ends_at=self.ends_at.isoformat())]
@@ -562,7 +541,7 @@ class Lot:
         conditional update, so a second close of the same lot finds nothing to do."""
         _require_aware(now)
         if self.status not in LIVE_LOT_STATUSES:
-            raise IllegalTransition(f"拍品已{self.status} (lot already {self.status})")
+            raise IllegalTransition(f"拍品{status_label('lot', self.status)} (lot already {self.status})")
         if now < self.ends_at:
             raise Conflict("竞价尚未结束 (bidding has not ended)")
         hammer = hammer_price(current_price_fen=self.current_price_fen,
@@ -578,7 +557,7 @@ class Lot:
     def cancel(self, now: datetime, reason: str) -> list[dict]:
         _require_aware(now)
         if self.status not in LIVE_LOT_STATUSES:
-            raise IllegalTransition(f"拍品已{self.status}，不能撤拍 (lot already {self.status})")
+            raise IllegalTransition(f"拍品{status_label('lot', self.status)}，不能撤拍 (lot already {self.status})")
         if not (reason or "").strip():
             raise ValidationFailed.on("reason", "请说明撤拍原因 (reason required)")
         self.status = "cancelled"
@@ -638,11 +617,10 @@ class Confirmation:
               calendar: WorkingDayCalendar, working_days: int = 5) -> "Confirmation":
         if result.status != "sold":
             raise IllegalTransition("流拍的拍品没有成交确认书 (unsold lot has no confirmation)")
-        local_day = now.astimezone(SHANGHAI).date()
         return cls(lot_id=lot.id, achievement_id=lot.achievement_id, market_code=market_code,
                    seller_id=lot.seller_id, winner_id=result.winner_id,
                    hammer_price_fen=result.hammer_price_fen, deposit_fen=lot.deposit_fen,
-                   sign_by=calendar.add_working_days(local_day, working_days), created_at=now)
+                   sign_by=calendar.deadline_day(now, working_days), created_at=now)
 
     @property
     def deadline(self) -> datetime:
@@ -654,7 +632,8 @@ class Confirmation:
     def sign(self, now: datetime, actor_id: int | None) -> None:
         _require_aware(now)
         if self.status != "pending":
-            raise IllegalTransition(f"确认书已{self.status} (confirmation already {self.status})")
+            raise IllegalTransition(f"确认书{status_label('confirmation', self.status)}"
+                                    f" (confirmation already {self.status})")
         if now >= self.deadline:
             raise IllegalTransition("已过签约期限 (signing deadline has passed)")
         self.status = "signed"
@@ -664,7 +643,8 @@ class Confirmation:
     def forfeit(self, now: datetime) -> None:
         _require_aware(now)
         if self.status != "pending":
-            raise IllegalTransition(f"确认书已{self.status} (confirmation already {self.status})")
+            raise IllegalTransition(f"确认书{status_label('confirmation', self.status)}"
+                                    f" (confirmation already {self.status})")
         if now < self.deadline:
             raise Conflict("签约期限未到 (signing deadline not reached)")
         self.status = "forfeited"

@@ -31,6 +31,9 @@ TRANSITIONS = {
 }
 MAX_TITLE, MAX_REASON, MAX_REGISTRATION_NUMBER = 200, 500, 40
 #: Fields a correction may change; each change is kept in the history.
+#: No technology contract predates the Technology Contract Law (技术合同法, 1987): an earlier
+#: date is a typing error (1897 for 1987), and would open a statistics period of its own.
+EARLIEST_SIGNED_ON = date(1987, 1, 1)
 AMENDABLE = ("contract_amount_fen", "tech_amount_fen", "contract_type", "field", "signed_on", "title")
 
 MARKET_OF_PROVINCE = {province: code for code, _, province in taxonomy.MARKETS}
@@ -94,7 +97,10 @@ def _field_errors(data: dict, now: datetime) -> dict[str, list[str]]:
         if not isinstance(signed, date) or isinstance(signed, datetime):
             errors["signed_on"] = ["签订日期必须是日期"]
         elif signed > now.astimezone(SHANGHAI).date():
-            errors["signed_on"] = ["签订日期不能晚于今天"]
+            errors["signed_on"] = ["签订日期不能晚于今天 (signed_on may not be in the future)"]
+        elif signed < EARLIEST_SIGNED_ON:
+            errors["signed_on"] = [f"签订日期不能早于 {EARLIEST_SIGNED_ON.isoformat()}（技术合同法）"
+                                   f" (signed_on before {EARLIEST_SIGNED_ON.isoformat()})"]
     return errors
 
 
@@ -188,7 +194,7 @@ class Contract:
         if len(number) > MAX_REGISTRATION_NUMBER:
             raise ValidationFailed.on("registration_number", f"登记编号不能超过{MAX_REGISTRATION_NUMBER}字符")
         transition(self, "register", TRANSITIONS, actor_id=getattr(user, "id", None), now=now,
-                   detail={"registration_number": number}, label="合同")
+                   detail={"registration_number": number}, label="合同", kind="contract")
         self.registration_number, self.refusal_reason = number, None
         self.registered_at, self.registered_by_id = now, getattr(user, "id", None)
 
@@ -196,7 +202,7 @@ class Contract:
         self.require_registrar(user)
         reason = _reason(reason, "不予登记必须说明理由")
         transition(self, "refuse", TRANSITIONS, actor_id=getattr(user, "id", None), now=now,
-                   reason=reason, label="合同")
+                   reason=reason, label="合同", kind="contract")
         self.refusal_reason = reason
 
     def revoke(self, user, reason: str, now: datetime) -> None:
@@ -205,7 +211,7 @@ class Contract:
         reason = _reason(reason, "撤销登记必须说明理由")
         old = self.registration_number
         transition(self, "revoke", TRANSITIONS, actor_id=getattr(user, "id", None), now=now,
-                   reason=reason, detail={"registration_number": old}, label="合同")
+                   reason=reason, detail={"registration_number": old}, label="合同", kind="contract")
         self.registration_number, self.registered_at, self.registered_by_id = None, None, None
         self.refusal_reason = reason
 
@@ -213,7 +219,7 @@ class Contract:
         if not (self.is_party(user) or self.is_registrar(user)):
             raise Forbidden("只有合同当事方或登记市场可以重新提交 (parties or the registering market only)")
         transition(self, "resubmit", TRANSITIONS, actor_id=getattr(user, "id", None), now=now,
-                   label="合同")
+                   label="合同", kind="contract")
         self.refusal_reason = None
 
     # --- corrections ------------------------------------------------------------

@@ -15,6 +15,8 @@ TRANSITIONS = {
     "close": ({"open", "draft", "pending_review"}, "closed"),
     "publish_imported": ({"draft", "pending_review", "closed"}, "open"),
 }
+#: A deadline further ahead than this is a typing error (2204 for 2024), not a plan.
+MAX_DEADLINE_YEARS = 10
 EDITABLE = ("title", "description", "field", "budget_min_fen", "budget_max_fen", "deadline",
             "cooperation_mode", "city")
 MAX_TITLE, MAX_DESCRIPTION = 200, 20_000
@@ -50,6 +52,7 @@ class Demand(Reviewable):
     TRANSITIONS = TRANSITIONS
     EDITABLE = EDITABLE
     LABEL = "需求"
+    KIND = "demand"
 
     def __init__(self, *, title: str, enterprise_id: int, market_code: str, now: datetime,
                  description: str = "", field: str | None = None, budget_min_fen: int | None = None,
@@ -102,3 +105,18 @@ class Demand(Reviewable):
     def require_owner(self, user) -> None:
         if user is None or user.organisation_id != self.enterprise_id:
             raise Forbidden("只有发布需求的企业成员可以执行此操作 (posting enterprise only)")
+
+
+def check_deadline(deadline: date | None, today: date) -> None:
+    """A demand's deadline (a local date) lies between today and MAX_DEADLINE_YEARS ahead."""
+    if deadline is None:
+        return
+    if deadline < today:
+        raise ValidationFailed.on("deadline", "截止日期不能早于今天 (deadline before today)")
+    try:
+        latest = today.replace(year=today.year + MAX_DEADLINE_YEARS)
+    except ValueError:      # 29 February
+        latest = today.replace(year=today.year + MAX_DEADLINE_YEARS, day=28)
+    if deadline > latest:
+        raise ValidationFailed.on("deadline", f"截止日期最多为 {MAX_DEADLINE_YEARS} 年之内 "
+                                              f"(deadline at most {MAX_DEADLINE_YEARS} years ahead)")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import IllegalTransition
+from .labels import action_label, status_label
 
 
 @dataclass
@@ -35,12 +36,14 @@ def clean_title(data: dict, out: dict, errors: dict, max_len: int) -> None:
 
 
 def transition(entity, action: str, table: dict, *, actor_id, now: datetime,
-               reason: str | None = None, detail: dict | None = None, label: str = "") -> None:
+               reason: str | None = None, detail: dict | None = None, label: str = "",
+               kind: str = "") -> None:
+    """`label` names the entity in the message (成果), `kind` picks its status labels."""
     allowed_from, target = table[action]
     current = entity.status
     if current not in allowed_from:
         raise IllegalTransition(
-            f"{label}当前状态为「{current}」，不能执行「{action}」"
+            f"{label}当前状态为「{status_label(kind, current)}」，不能{action_label(action)}"
             f" (cannot {action} from {current}; allowed from: {', '.join(sorted(allowed_from))})"
         )
     entity.status = target
@@ -58,6 +61,7 @@ class Reviewable:
     history_class: type
     TRANSITIONS: dict
     LABEL = ""
+    KIND = ""
 
     EDITABLE: tuple = ()
 
@@ -65,14 +69,15 @@ class Reviewable:
         """Owners edit drafts only, so what the operator reviewed cannot change unseen."""
         from .errors import ValidationFailed
         if self.status != "draft":
-            raise IllegalTransition(f"只有草稿可以修改，当前状态为「{self.status}」 (only drafts can be edited)")
+            raise IllegalTransition(f"只有草稿可以修改，当前状态为「{status_label(self.KIND, self.status)}」"
+                                    f" (only drafts can be edited)")
         unknown = set(changes) - set(self.EDITABLE)
         if unknown:
             raise ValidationFailed("不能修改这些字段", {k: ["不可修改"] for k in unknown})
 
     def _go(self, action, actor_id, now, reason=None, detail=None):
         transition(self, action, self.TRANSITIONS, actor_id=actor_id, now=now, reason=reason,
-                   detail=detail, label=self.LABEL)
+                   detail=detail, label=self.LABEL, kind=self.KIND)
 
     def submit(self, actor_id, now):
         self._go("submit", actor_id, now)

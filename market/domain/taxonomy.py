@@ -28,6 +28,7 @@ MARKETS = (
     ("AH", "安徽科技大市场", "安徽"),
 )
 MARKET_CODES = tuple(code for code, _, _ in MARKETS)
+MARKET_NAMES = {code: name for code, name, _ in MARKETS}
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 

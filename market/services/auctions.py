@@ -24,8 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from market.adapters.orm_auctions import AuctionRepository, StaleLot, number_events
+from market.adapters.statutory_calendar import StatutoryCalendar
 from market.domain.auctions import (LIVE_LOT_STATUSES, REFUSALS, AuctionSession, Bidder,
-                                    Confirmation, Deposit, Lot, WorkingDayCalendar)
+                                    Confirmation, Deposit, Lot)
+from market.domain.calendar import WorkingDayCalendar
 from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from market.domain.idempotency import key_reused, request_fingerprint, require_same_request
 
@@ -39,15 +41,20 @@ BIDDER_KINDS = ("enterprise",)   # 竞买人: enterprises register and bid
 
 @dataclass(frozen=True)
 class AuctionRules:
+    """The exchanges' deadlines: the winner signs within `signing_working_days`, the other
+    bidders' deposits are back within `deposit_release_working_days`, both counted on China's
+    statutory working days (holidays and 调休 make-up days) plus the configured ones."""
     signing_working_days: int = 5
-    calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
+    deposit_release_working_days: int = 3
+    calendar: WorkingDayCalendar = field(default_factory=StatutoryCalendar)
 
 
 def rules_from_config(config: Mapping) -> AuctionRules:
     return AuctionRules(
         signing_working_days=int(config.get("SIGNING_DEADLINE_WORKING_DAYS", 5)),
-        calendar=WorkingDayCalendar(holidays=config.get("AUCTION_HOLIDAYS", ()),
-                                    workdays=config.get("AUCTION_WORKDAYS", ())))
+        deposit_release_working_days=int(config.get("DEPOSIT_RELEASE_WORKING_DAYS", 3)),
+        calendar=StatutoryCalendar(holidays=config.get("AUCTION_HOLIDAYS", ()),
+                                   workdays=config.get("AUCTION_WORKDAYS", ())))
 
 
 DEFAULT_RULES = AuctionRules()
@@ -92,7 +99,8 @@ def _market_of(repo: AuctionRepository, lot: Lot) -> str:
 
 # =========================================================================== money
 
-def settle_deposit(uow, deposit: Deposit, action: str, now: datetime) -> None:
+def settle_deposit(uow, deposit: Deposit, action: str, now: datetime,
+                   rules: AuctionRules = DEFAULT_RULES) -> None:
     """The single place where a deposit's money moves: apply (the winner's, captured towards the
     price), release (the others'), forfeit (a winner who did not sign), refund.
 
@@ -100,9 +108,12 @@ def settle_deposit(uow, deposit: Deposit, action: str, now: datetime) -> None:
     watches deposits' state and writes the matching gateway command (capture / cancel / refund)
     to its outbox in the same transaction, so a rolled-back close moves no money and a committed
     one is carried out, once, by the outbox worker. Manual (bank-transfer) deposits are settled by
-    the market's finance desk from the same state."""
+    the market's finance desk from the same state, by the release day recorded here."""
     if action not in ("apply", "release", "forfeit", "refund"):
         raise ValueError(f"unknown deposit action {action}")
+    if action == "release":
+        deposit.release(now, rules.calendar.deadline_day(now, rules.deposit_release_working_days))
+        return
     getattr(deposit, action)(now)
 
 
@@ -169,7 +180,8 @@ def _new_lot(uow, repo, session, actor_id, *, achievement_id, now, **terms) -> L
     return lot
 
 
-def cancel_lot(uow, *, actor_id: int, lot_id: int, reason: str, now: datetime, bus=None) -> dict:
+def cancel_lot(uow, *, actor_id: int, lot_id: int, reason: str, now: datetime, bus=None,
+               rules: AuctionRules = DEFAULT_RULES) -> dict:
     with uow:
         repo = auctions_repo(uow)
         lot = _lot_or_404(repo, lot_id, lock=True)
@@ -178,7 +190,7 @@ def cancel_lot(uow, *, actor_id: int, lot_id: int, reason: str, now: datetime, b
         uow.achievements.get(lot.achievement_id).return_from_auction(actor_id, now, reason=f"撤拍: {reason}")
         for registration in repo.registrations_of(lot.id):
             if registration.deposit.status in ("pending", "held"):
-                settle_deposit(uow, registration.deposit, "release", now)
+                settle_deposit(uow, registration.deposit, "release", now, rules)
         events = repo.add_events(lot, cancelled)
         uow.commit()
         view = lot_view(lot, now, operator=True)
@@ -456,7 +468,7 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
             if registration.bidder_id == result.winner_id and deposit.status == "held":
                 settle_deposit(uow, deposit, "apply", now)
             elif deposit.status in ("pending", "held"):
-                settle_deposit(uow, deposit, "release", now)
+                settle_deposit(uow, deposit, "release", now, rules)
         events = repo.add_events(lot, [lot.closed_event(now)])
         if _fail_before_commit:   # tests: a crash mid-close
             raise RuntimeError("simulated crash before commit")
@@ -713,7 +725,7 @@ def _session_status(lots: list[Lot], now: datetime) -> str:
 def deposit_view(d: Deposit) -> dict:
     return {"id": d.id, "bidder_id": d.bidder_id, "amount_fen": d.amount_fen, "gateway": d.gateway,
             "reference": d.reference, "status": d.status, "created_at": d.created_at,
-            "held_at": d.held_at, "settled_at": d.settled_at}
+            "held_at": d.held_at, "settled_at": d.settled_at, "release_by": d.release_by}
 
 
 def registration_view(r, lot: Lot | None) -> dict:

@@ -60,5 +60,5 @@ def scope_review_queue(user, f) -> None:
             user.require_operator_of(f.market)
         f.market = user.market_code
     elif not user.is_admin:
-        user.require_operator_of(f.market or "?")
+        user.require_operator_of(f.market)
     f.statuses = ("pending_review",)

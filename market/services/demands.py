@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from market.adapters.repository import ListingFilter
-from market.domain.demands import Demand
+from market.domain.demands import Demand, check_deadline
 from market.domain.errors import NotFound, ValidationFailed
 
 from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, local_today,
@@ -22,8 +22,7 @@ def create_demand(uow, *, actor_id: int, data: dict, now: datetime) -> dict:
         market_code = data.get("market_code") or default_market_for(uow, company.province)
         require_market(uow, market_code)
         deadline = data.get("deadline")
-        if deadline is not None and deadline < local_today(now):
-            raise ValidationFailed.on("deadline", "截止日期不能早于今天")
+        check_deadline(deadline, local_today(now))
         demand = Demand(
             title=data.get("title", ""), description=data.get("description") or "",
             field=data.get("field"), budget_min_fen=data.get("budget_min_fen"),
@@ -56,8 +55,7 @@ def update_demand(uow, *, actor_id: int, demand_id: int, changes: dict, now: dat
         user = load_actor(uow, actor_id)
         demand = _load_visible(uow, demand_id, user)
         demand.require_owner(user)
-        if changes.get("deadline") is not None and changes["deadline"] < local_today(now):
-            raise ValidationFailed.on("deadline", "截止日期不能早于今天")
+        check_deadline(changes.get("deadline"), local_today(now))
         demand.edit(changes, actor_id=user.id, now=now)
         uow.commit()
         return demand_view(demand, local_today(now))

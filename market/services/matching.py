@@ -17,7 +17,7 @@ from market.adapters.search.base import MAX_PER_PAGE, SearchIndex, SearchQuery, 
 from market.domain.errors import NotFound
 
 from .common import get_or_404
-from .search import BadQuery, hit_view
+from .search import PAGING_MESSAGE, BadQuery, hit_view
 
 KEY_TERMS = 16
 OTHER_PROVINCE_BOOST = 1.3
@@ -64,7 +64,7 @@ def _match(index: SearchIndex, source: dict, terms: list, target: str, args: dic
     page = int(args["page"]) if args.get("page") is not None else 1
     per_page = int(args["per_page"]) if args.get("per_page") is not None else 20
     if not (1 <= per_page <= MAX_PER_PAGE) or page < 1:
-        raise BadQuery("分页参数无效", {"per_page": [f"1..{MAX_PER_PAGE}"]})
+        raise BadQuery.on("per_page", PAGING_MESSAGE)
     prefer_other = bool(args.get("prefer_other_provinces")) and province is not None
     base = dict(
         doc_type=target, market=args.get("market"), field=args.get("field"), ip_type=args.get("ip_type"),

@@ -22,6 +22,7 @@ from market.adapters.orm_payments import OutboxCommand, PaymentRepository
 from market.adapters.payments.base import PaymentError, PaymentGateway
 from market.adapters.payments.webhooks import WebhookEvent
 from market.domain.errors import Conflict, Forbidden, NotFound
+from market.domain.labels import status_label
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,8 @@ def retry_failed_command(uow_factory, command_id: int, now: datetime) -> None:
         if cmd is None:
             raise NotFound(f"支付指令 {command_id} 不存在 (not found)")
         if cmd.status != "failed":
-            raise Conflict(f"指令状态为 {cmd.status} (command is {cmd.status})")
+            raise Conflict(f"只有失败的指令可以重试，该指令{status_label('command', cmd.status)}"
+                           f" (only failed commands are retried; command is {cmd.status})")
         repo.finish(command_id, None, status="pending", now=now, retry_at=now)
         uow.commit()
 
@@ -409,7 +411,7 @@ def start_deposit_payment(uow_factory, gateway: PaymentGateway, *, actor_id: int
         if deposit.gateway != gateway.name or not hasattr(gateway, "resume_hold"):
             raise Conflict("该保证金不通过在线支付 (deposit is not paid online)")
         if deposit.status != "pending":
-            raise Conflict(f"保证金状态为 {deposit.status} (deposit is {deposit.status})")
+            raise Conflict(f"保证金{status_label('deposit', deposit.status)} (deposit is {deposit.status})")
         reference, amount, bidder_id = deposit.reference, deposit.amount_fen, deposit.bidder_id
     if reference:
         hold = gateway.resume_hold(reference)

@@ -31,21 +31,26 @@ from sqlalchemy import delete, func, insert, select
 
 from market.adapters import orm
 from market.adapters.orm_search import search_outbox
+from market.adapters.search.exact import search_exact_first
 from market.adapters.search.base import (
     DOC_TYPES, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SearchDocument, SearchIndex, SearchQuery, SearchResult,
     doc_id,
 )
 from market.domain.achievements import Achievement
 from market.domain.demands import Demand
-from market.domain.errors import DomainError
+from market.domain.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
 
 KINDS = ("achievement", "demand")
 
 
-class BadQuery(DomainError):
-    status = 400
+PAGING_MESSAGE = f"分页参数无效 (per_page 1..{MAX_PER_PAGE}, page 1..10000)"
+
+
+class BadQuery(ValidationFailed):
+    """A search or matching argument the schema could not judge alone: 422 naming the field,
+    like every other bad argument."""
     default_message = "查询无效 (bad search query)"
 
 
@@ -62,7 +67,7 @@ def _achievement_document(a, org: str, org_province: str | None, listed_markets:
     """``a``: an ``Achievement`` or a row of the achievements table (same attribute names)."""
     doc = SearchDocument(
         doc_type="achievement", entity_id=a.id, title=a.title, body=a.abstract or "",
-        keywords=list(a.keywords or []), org=org, field=a.field,
+        keywords=list(a.keywords or []), org=org, codes=list(a.application_numbers or []), field=a.field,
         markets=sorted({a.market_code, *listed_markets}), province=a.province or org_province,
         ip_type=a.ip_type, modes=list(a.transfer_modes or []), price_fen=a.price_fen,
         price_low_fen=a.price_fen, status=a.status, public=public,
@@ -117,7 +122,8 @@ def load_documents(session, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, 
 
 
 _ACHIEVEMENT_COLUMNS = ("id", "title", "abstract", "keywords", "field", "market_code", "province", "ip_type",
-                        "transfer_modes", "price_fen", "status", "published_at", "updated_at")
+                        "transfer_modes", "price_fen", "status", "published_at", "updated_at",
+                        "application_numbers")
 _DEMAND_COLUMNS = ("id", "title", "description", "field", "market_code", "province", "cooperation_mode",
                    "budget_min_fen", "budget_max_fen", "status", "published_at", "updated_at")
 
@@ -273,22 +279,22 @@ def build_query(args: dict) -> SearchQuery:
     """Validate free-form search parameters (the API schema checks types first)."""
     text = args.get("q") or ""
     if len(text) > MAX_QUERY_CHARS:
-        raise BadQuery(f"查询过长：最多 {MAX_QUERY_CHARS} 个字符 (query too long)", {"q": ["too long"]})
+        raise BadQuery.on("q", f"查询过长：最多 {MAX_QUERY_CHARS} 个字符 (query too long)")
     if "\x00" in text:
-        raise BadQuery("查询包含非法字符 (NUL character)", {"q": ["invalid character"]})
+        raise BadQuery.on("q", "查询包含非法字符 (NUL character)")
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
-        raise BadQuery("排序方式无效", {"sort": [f"one of {', '.join(SORTS)}"]})
+        raise BadQuery.on("sort", f"排序方式无效 (sort must be one of {', '.join(SORTS)})")
     doc_type = args.get("type")
     if doc_type is not None and doc_type not in DOC_TYPES:
-        raise BadQuery("类型无效", {"type": [f"one of {', '.join(DOC_TYPES)}"]})
+        raise BadQuery.on("type", f"类型无效 (type must be one of {', '.join(DOC_TYPES)})")
     per_page = int(args["per_page"]) if args.get("per_page") is not None else 20
     page = int(args["page"]) if args.get("page") is not None else 1
     if not (1 <= per_page <= MAX_PER_PAGE) or not (1 <= page <= 10_000):
-        raise BadQuery("分页参数无效", {"per_page": [f"1..{MAX_PER_PAGE}"]})
+        raise BadQuery.on("per_page", PAGING_MESSAGE)
     lo, hi = args.get("price_min"), args.get("price_max")
     if lo is not None and hi is not None and lo > hi:
-        raise BadQuery("价格下限不能高于上限", {"price_min": ["greater than price_max"]})
+        raise BadQuery.on("price_min", "价格下限不能高于上限 (price_min greater than price_max)")
     return SearchQuery(
         text=text, doc_type=doc_type, market=args.get("market"), field=args.get("field"),
         ip_type=args.get("ip_type"), mode=args.get("mode"), province=args.get("province"),
@@ -299,7 +305,7 @@ def build_query(args: dict) -> SearchQuery:
 def search(index: SearchIndex, args: dict) -> dict:
     """Public search over published achievements and open demands."""
     started = time.perf_counter()
-    result = index.search(build_query(args))
+    result = search_exact_first(index, build_query(args))
     return result_view(result, (time.perf_counter() - started) * 1000)
 
 

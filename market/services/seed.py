@@ -157,8 +157,10 @@ def seed_demo(uow_factory, hasher, now: datetime, *, if_empty: bool = False, lis
             uow.demands.add(d)
         uow.commit()
     from market.services.auctions import seed_demo_auction
+    from market.services.seed_deals import seed_demo_deals
     lines = [f"demo data loaded: {len(ORGS)} organisations, {created} achievements, {listings - created} demands"]
     lines += seed_demo_auction(uow_factory(), now)
+    lines += seed_demo_deals(uow_factory, now)
     lines += [f"every demo account's password: {DEMO_PASSWORD}"]
     lines += [f"  {email:<28} {role:<9} {where}" for email, role, where in accounts]
     return lines

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Protocol
 
-from market.adapters.search import analysis
+from market.adapters.search import analysis, synonyms
 
 DOC_TYPES = ("achievement", "demand")
 SORTS = ("relevance", "newest", "price")
@@ -37,6 +37,7 @@ class SearchDocument:
     body: str = ""
     keywords: list[str] = dataclasses.field(default_factory=list)
     org: str = ""
+    codes: list[str] = dataclasses.field(default_factory=list)  # application numbers (exact.py)
     field: str | None = None
     markets: list[str] = dataclasses.field(default_factory=list)
     province: str | None = None
@@ -107,7 +108,7 @@ class SearchQuery:
             if self.weighted_terms is not None:
                 self._chunks = [analysis.QueryChunk([w]) for w in _weighted_words(self.weighted_terms)]
             else:
-                self._chunks = analysis.analyse_query(self.text)
+                self._chunks = analysis.analyse_query(synonyms.expand(self.text))
         return self._chunks
 
     def term_weights(self) -> dict[str, float]:
@@ -199,6 +200,11 @@ class SearchIndex(abc.ABC):
 
     def count(self) -> int:
         return len(self.versions())
+
+    def exact(self, key: str, query: SearchQuery, limit: int) -> list[SearchDocument]:
+        """Up to `limit` documents carrying the exact key (see exact.py) that pass the query's
+        filters. An adapter without exact keys finds none: its results are ranked only."""
+        return []
 
     def close(self) -> None:  # pragma: no cover - optional
         pass
@@ -343,6 +349,16 @@ def hit_from_doc(doc: SearchDocument, score: float) -> SearchHit:
         modes=list(doc.modes), price_fen=doc.price_fen, status=doc.status, org=doc.org,
         published_at=doc.published_at,
     )
+
+
+def count_facets(docs: Iterable[SearchDocument], counts: dict | None = None) -> dict[str, dict[str, int]]:
+    """Facet counts of `docs` (added to `counts`), each facet's values most frequent first."""
+    out: dict[str, dict[str, int]] = {name: dict((counts or {}).get(name, {})) for name in FACETS}
+    for doc in docs:
+        for name, values in facet_values(doc).items():
+            for value in set(values):
+                out[name][value] = out[name].get(value, 0) + 1
+    return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in out.items()}
 
 
 def facet_values(doc: SearchDocument) -> dict[str, list[str]]:

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from typing import Iterable
 
 from market.adapters.search import analysis
+from market.adapters.search.exact import exact_keys
 from market.adapters.search.base import (
-    FACETS, TEXT_FIELDS, SearchDocument, SearchIndex, SearchQuery, SearchResult, decorate,
-    facet_values, hit_from_doc, matches_filters, query_term_set,
+    TEXT_FIELDS, SearchDocument, SearchIndex, SearchQuery, SearchResult, count_facets, decorate,
+    hit_from_doc, matches_filters, query_term_set,
 )
 
 
@@ -75,13 +76,16 @@ class FakeSearchIndex(SearchIndex):
                 continue
             scored.append((score, doc))
         total = len(scored)
-        facets = _facets([d for _, d in scored]) if query.facets else {}
+        facets = count_facets([d for _, d in scored]) if query.facets else {}
         _sort(scored, query.sort if words or query.sort != "relevance" else "newest")
         start = (query.page - 1) * query.per_page
         terms = query_term_set(query)
         hits = [decorate(hit_from_doc(doc, score), doc, terms, query.snippets) for score, doc in scored[start:start + query.per_page]]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(hits, total, facets, round(took, 2), query.page, query.per_page)
+
+    def exact(self, key: str, query: SearchQuery, limit: int) -> list[SearchDocument]:
+        return [d for d in self.docs.values() if key in exact_keys(d) and matches_filters(d, query)][:limit]
 
     def _score(self, doc: SearchDocument, words, n: int) -> float:
         terms = self._terms[doc.doc_id]
@@ -105,15 +109,6 @@ class _FakeBatch:
 
     def delete(self, doc_id: str) -> None:
         self.ops.append((doc_id, None))
-
-
-def _facets(docs: list[SearchDocument]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for doc in docs:
-        for name, values in facet_values(doc).items():
-            for value in set(values):
-                out[name][value] = out[name].get(value, 0) + 1
-    return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in out.items()}
 
 
 def _sort(scored: list, sort: str) -> None:

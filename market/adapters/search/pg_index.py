@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 
 from market.adapters.orm_search import search_documents
 from market.adapters.search import analysis
+from market.adapters.search.exact import exact_keys
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, SearchIndex, SearchQuery, SearchResult, combined_text, decorate,
     hit_from_doc, query_term_set, COMMON_WORD_SHARE, SUBWORDS_UP_TO, without_words,
@@ -63,6 +64,8 @@ MAX_POS = 16383
 #: patents) are dropped from queries that have rarer words too: they hardly rank, but
 #: widen the match to much of the table.
 GENERAL_WORD_IDF = 5.5
+#: Exact keys (exact.py) are lexemes too: "=x:an:202110123456.7", "=x:org:清华大学".
+EXACT_PREFIX = "=x:"
 #: Filter lexemes: "=" never occurs inside a word the analyser produces.
 FILTER_PREFIXES = {"field": "f:", "ip_type": "ip:", "province": "p:", "market": "m:", "mode": "mode:"}
 #: Price band limits (fen) of the "=ph:" (price) and "=pl:" (budget floor) lexemes: 10,000 yuan
@@ -115,6 +118,7 @@ def tsvector_literal(doc: SearchDocument) -> str:
             positions[term].append(f"{min(pos + 1, MAX_POS)}{WEIGHT_LABELS[line]}")
     entries = [f"{_lexeme(t)}:{','.join(p if len(p) < 256 else p[:255])}" for t, p in positions.items()]
     entries += [_lexeme(f) for f in filter_lexemes(doc)]
+    entries += [_lexeme(EXACT_PREFIX + k) for k in exact_keys(doc)]
     return " ".join(entries)
 
 
@@ -234,6 +238,16 @@ class PostgresSearchIndex(SearchIndex):
     def count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(text(f'SELECT count(*) FROM "{self.table.name}"')).scalar()
+
+    def exact(self, key: str, query: SearchQuery, limit: int) -> list[SearchDocument]:
+        where, params = self._where(query)
+        where.append("tsv @@ CAST(:exact AS tsquery)")
+        params.update(exact=_lexeme(EXACT_PREFIX + key), limit=limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(
+                f'SELECT data FROM "{self.table.name}" WHERE {" AND ".join(where)} '
+                f"ORDER BY published_at DESC NULLS LAST, doc_id LIMIT :limit"), params).scalars().all()
+        return [_doc_from_json(raw) for raw in rows]
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()

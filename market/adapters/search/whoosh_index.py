@@ -31,6 +31,7 @@ from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, NumericRange, Or, Phrase, Term
 
 from market.adapters.search import analysis
+from market.adapters.search.exact import exact_keys
 from market.adapters.search.base import (
     FACETS, SearchDocument, SearchHit, combined_text, SearchIndex, SearchQuery, SearchResult,
     COMMON_WORD_SHARE, SUBWORDS_UP_TO, decorate, facet_values, hit_from_doc, query_term_set, without_words,
@@ -483,8 +484,13 @@ def build_schema() -> Schema:
         price_sort=NUMERIC(int, bits=64, sortable=True),
         published=NUMERIC(int, bits=64, sortable=True),
         facetkey=ID(sortable=True),  # every facet value of the doc, packed (see _facet_key)
+        exact=_exact_field(),        # application numbers, the holder's name (see exact.py)
         doc=STORED,
     )
+
+
+def _exact_field() -> KEYWORD:
+    return KEYWORD(commas=True)
 
 
 class WhooshSearchIndex(SearchIndex):
@@ -498,8 +504,19 @@ class WhooshSearchIndex(SearchIndex):
         self._segment_facets: dict = {}
         if windex.exists_in(str(self.path)):
             self._ix = windex.open_dir(str(self.path))
+            self._add_exact_field()
         else:
             self._ix = windex.create_in(str(self.path), build_schema())
+
+    def _add_exact_field(self) -> None:
+        """An index made before exact keys gets the field (its documents get keys when
+        reindexed: their version changed, so check-index lists them as stale)."""
+        if "exact" in self._ix.schema.names():
+            return
+        with self._ix.writer(timeout=self.lock_timeout, delay=0.02) as writer:
+            if "exact" not in writer.schema.names():
+                writer.add_field("exact", _exact_field())
+        self._ix = windex.open_dir(str(self.path))
 
     # --- writing -------------------------------------------------------------------
     @contextmanager
@@ -559,6 +576,15 @@ class WhooshSearchIndex(SearchIndex):
         self._ix = self._ix.refresh()
         with self._ix.searcher() as s:
             return s.doc_count()
+
+    def exact(self, key: str, query: SearchQuery, limit: int) -> list[SearchDocument]:
+        s = self._searcher()
+        if "exact" not in s.schema:
+            return []
+        fq = filter_query(query)
+        q = And([Term("exact", key), fq]) if fq is not None else Term("exact", key)
+        docs = (_doc_from_stored(hit["doc"]) for hit in s.search(q, limit=limit + len(query.exclude_ids)))
+        return [d for d in docs if d.doc_id not in query.exclude_ids][:limit]
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -915,6 +941,7 @@ def _fields(doc: SearchDocument) -> dict:
         "status": doc.status or "", "public": bool(doc.public),
         "price_sort": doc.price_fen if doc.price_fen is not None else NO_PRICE,
         "published": _epoch(doc.published_at), "doc": _stored(doc), "facetkey": _facet_key(doc),
+        "exact": ",".join(exact_keys(doc)),
     }
     for name in ("field", "province", "ip_type"):
         if getattr(doc, name):

@@ -1,4 +1,6 @@
 """GET /api/v1/search and the matching endpoints, over HTTP, on the Whoosh adapter."""
+import re
+
 import pytest
 
 from search_payloads import ACHIEVEMENTS, LIDAR_DEMAND
@@ -96,13 +98,22 @@ def test_hostile_queries_return_results_never_a_500(client, catalogue, q):
 
 
 @pytest.mark.parametrize("params, field", [({"q": "x" * 5001}, "q"), ({"type": "patent"}, "type"),
-                                           ({"per_page": 1000}, "per_page"), ({"sort": "random"}, "sort"),
-                                           ({"price_min": -1}, "price_min")])
-def test_invalid_parameters_are_a_400_with_a_reason(client, params, field):
+                                           ({"per_page": 1000}, "per_page"), ({"page": 0}, "page"),
+                                           ({"sort": "random"}, "sort"), ({"price_min": -1}, "price_min"),
+                                           ({"price_min": "x"}, "price_min"), ({"q": "a\x00b"}, "q"),
+                                           ({"price_min": 5, "price_max": 1}, "price_min")])
+def test_query_string_errors_are_422_with_field_messages_in_chinese_and_english(client, params, field):
     response = client.get("/api/v1/search", query_string=params)
-    assert response.status_code == 400
+    assert response.status_code == 422, response.get_json()
     body = response.get_json()
-    assert body["message"] and field in str(body["errors"])
+    assert body["code"] == 422 and body["status"] == "Unprocessable Entity"
+    (message,) = body["errors"][field]
+    assert re.search(r"[\u4e00-\u9fff]", message) and re.search(r"\([A-Za-z_][^)]*\)", message), message
+
+
+def test_matching_query_string_errors_are_422_too(client):
+    response = client.get("/api/v1/demands/1/matches", query_string={"page": 0})
+    assert response.status_code == 422 and "page" in response.get_json()["errors"]
 
 
 def test_a_demand_in_its_own_words_matches_the_right_achievement_with_reasons(client, cast, catalogue):

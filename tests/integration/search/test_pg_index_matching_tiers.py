@@ -85,7 +85,8 @@ def _migration_0008():
 
 @pytest.mark.parametrize("price", [None, 0, 1_000_000, 1_000_001, 20_000_000, 10 ** 13])
 def test_filter_lexemes_added_by_the_migration_equal_the_adapters(pg, price):
-    """0008 adds filter lexemes to rows indexed before it, in SQL: same tsvector as indexing."""
+    """0008 adds filter lexemes to rows indexed before it, in SQL: same tsvector as indexing
+    (less the exact keys of later revisions, which a reindex writes)."""
     migration = _migration_0008()
     pg.upsert([make_doc(1, "储能电池", markets=["SH", "JS"], modes=["转让", "作价入股"], field="新材料",
                         province="江苏", ip_type=None, price_fen=price, price_low_fen=price and price // 2)])
@@ -95,7 +96,7 @@ def test_filter_lexemes_added_by_the_migration_equal_the_adapters(pg, price):
         assert "=" not in conn.execute(text("SELECT tsv::text FROM search_documents")).scalar()
         conn.execute(text(migration.UPGRADE_SQL))
         migrated = conn.execute(text("SELECT tsv::text FROM search_documents")).scalar()
-    assert migrated == written
+    assert migrated == " ".join(e for e in written.split(" ") if not e.startswith("'=x:"))
 
 
 @pytest.mark.parametrize("low, high, expected", [(None, 20_000_000, {1, 2}), (20_000_000, None, {2, 3}),

@@ -51,7 +51,7 @@ class DemandStub:
 def test_bad_search_parameters_are_rejected_with_a_reason(args, field):
     with pytest.raises(BadQuery) as err:
         build_query(args)
-    assert err.value.status == 400 and field in err.value.errors
+    assert err.value.status == 422 and field in err.value.errors
 
 
 def test_search_returns_hits_facets_and_time_taken():
