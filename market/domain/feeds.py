@@ -120,7 +120,7 @@ class RawListing:
     maturity: object = None
     transfer_mode: object = None
     price: object = None
-    price_unit: str = "元"
+    price_unit: str | None = "元"  # None: the market always writes the unit
     negotiable: bool = False
     listed_on: object = None
     place: object = None

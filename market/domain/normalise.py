@@ -11,17 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from market.domain import taxonomy
 from market.domain.codes import normalise_patent_number
-from market.domain.money import MAX_AMOUNT_FEN
+from market.domain.money import parse_amount_fen
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 NEGOTIABLE_WORDS = ("面议", "面談", "面谈", "议价", "議價")
-FEN_PER_YUAN = 100
-YUAN_PER_WAN = 10_000
 
 
 # --- text -----------------------------------------------------------------
@@ -86,48 +83,15 @@ class Price:
         return cls(None, True)
 
 
-_AMOUNT_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(万元|万|元)?$")
-
-
-def _decimal(number: str) -> Decimal:
-    try:
-        return Decimal(number)
-    except InvalidOperation as exc:  # pragma: no cover - the regex already guards
-        raise ValueError(f"无法识别的金额 '{number}'") from exc
-
-
-def parse_amount_fen(raw, default_unit: str = "元") -> int:
-    """'1,200,000.00' / '85万元' / '85万' / '850000元' / '85' (in ``default_unit``) -> fen.
-
-    Money is kept exact: decimals are read as Decimal, never float; a result
-    with a fraction of a fen is refused.
-    """
-    text = halfwidth(clean_text(raw)).replace(",", "").replace(" ", "")
-    text = text.replace("￥", "").replace("¥", "").replace("RMB", "")
-    m = _AMOUNT_RE.match(text)
-    if not m:
-        raise ValueError(f"无法识别的金额 '{clean_text(raw)}'")
-    number, unit = m.group(1), m.group(2) or default_unit
-    if unit not in ("元", "万元", "万"):
-        raise ValueError(f"未知的金额单位 '{unit}'")
-    amount = _decimal(number) * (YUAN_PER_WAN if unit.startswith("万") else 1) * FEN_PER_YUAN
-    if amount < 0:
-        raise ValueError(f"金额不能为负数 '{clean_text(raw)}'")
-    if amount != amount.to_integral_value():
-        raise ValueError(f"金额精度超过分 '{clean_text(raw)}'")
-    if amount > MAX_AMOUNT_FEN:
-        raise ValueError(f"金额超过 10^15 分 '{clean_text(raw)}' (amount too large)")
-    return int(amount)
-
-
 def is_negotiable_text(raw) -> bool:
     text = clean_text(raw)
     return any(word in text for word in NEGOTIABLE_WORDS)
 
 
-def parse_price(raw, default_unit: str = "元", negotiable: bool = False) -> Price:
+def parse_price(raw, default_unit: str | None = "元", negotiable: bool = False) -> Price:
     """A listing's asking price: 面议 (or the market's negotiable flag) gives no
-    amount; otherwise a positive amount in fen."""
+    amount; otherwise a positive amount in fen (``default_unit`` None: the
+    market always writes the unit, so a bare number is refused as ambiguous)."""
     if negotiable or is_negotiable_text(raw):
         return Price.by_negotiation()
     if not clean_text(raw):
@@ -143,19 +107,20 @@ _RANGE_SPLIT_RE = re.compile(r"\s*(?:-|~|～|〜|—|–|至|到)\s*")
 
 def parse_budget(raw, default_unit: str = "万元") -> tuple[int | None, int | None]:
     """A demand's budget range: '50-100万元' / '50~100' (万元) / '30万元' / 面议 -> (min, max) fen."""
-    text = halfwidth(clean_text(raw)).replace(",", "")
+    text = halfwidth(clean_text(raw))
     if not text or is_negotiable_text(text):
         return None, None
-    unit = ""
+    unit = None
     for candidate in ("万元", "万", "元"):
         if text.endswith(candidate):
             unit, text = candidate, text[: -len(candidate)].strip()
             break
-    unit = unit or default_unit
     parts = [p for p in _RANGE_SPLIT_RE.split(text) if p != ""]
     if text.startswith("-") or not 1 <= len(parts) <= 2:
         raise ValueError(f"无法识别的预算 '{clean_text(raw)}'")
-    low, high = (parse_amount_fen(p + unit) for p in (parts[0], parts[-1]))
+    # a unit written after the range applies to both ends; a currency sign on one end means yuan there
+    low, high = (parse_amount_fen(p + unit) if unit else parse_amount_fen(p, default_unit)
+                 for p in (parts[0], parts[-1]))
     if low > high:
         raise ValueError(f"预算下限高于上限 '{clean_text(raw)}'")
     return low, high

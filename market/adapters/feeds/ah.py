@@ -52,7 +52,7 @@ class AnhuiFeed(FeedAdapter):
             row=number, external_id=None, title=row[c["title"]], abstract=row.get(c["abstract"]),
             patents=[patent] if patent.strip() else [], ip_type=row[c["ip_type"]], holder=row[c["holder"]],
             field_label=row[c["field_label"]], transfer_mode=row[c["transfer_mode"]], price=row[c["price"]],
-            price_unit="元", listed_on=row[c["listed_on"]], place=row.get(c["place"]),
+            price_unit=None, listed_on=row[c["listed_on"]], place=row.get(c["place"]),
             maturity=row[c["maturity"]],
         )
 

@@ -98,7 +98,7 @@ class ZhejiangFeed(FeedAdapter):
             row=number, external_id=text_of(obj.get("cgbh")), title=obj.get("cgmc"), abstract=obj.get("cgjj"),
             keywords=obj.get("gjc"), patents=[text_of(p.get("zlh")) for p in patents if p.get("zlh")],
             ip_type=obj.get("cglx"), holder=obj.get("cgsyr"), field_label=text_of(obj.get("jsly")).zfill(2),
-            transfer_mode=obj.get("jyfs"), price=text_of(obj.get("jg")), price_unit="元",
+            transfer_mode=obj.get("jyfs"), price=text_of(obj.get("jg")), price_unit=None,
             listed_on=text_of(obj.get("fbsj")), place=obj.get("ssdq"), maturity=obj.get("cssd"),
             withdrawn=STATUS[status],
         )

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from market.domain import normalise as nz
+from market.domain.money import parse_amount_fen
 from market.domain.taxonomy import FIELDS
 
 
@@ -49,7 +50,7 @@ def test_zero_price_is_refused_rather_than_read_as_free():
 
 @given(st.integers(min_value=1, max_value=10**9))
 def test_whole_yuan_amounts_round_trip_exactly(yuan):
-    assert nz.parse_amount_fen(f"{yuan:,}.00") == yuan * 100
+    assert parse_amount_fen(f"{yuan:,}.00") == yuan * 100
 
 
 @pytest.mark.parametrize("raw, expected", [
