@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from market.domain import taxonomy
+from market.domain import places, taxonomy
 from market.domain.codes import normalise_patent_number
+from market.domain.feed_dates import SHANGHAI, parse_date  # noqa: F401  (the feeds' date reading)
 from market.domain.money import parse_amount_fen
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 NEGOTIABLE_WORDS = ("面议", "面談", "面谈", "议价", "議價")
 
 
@@ -126,43 +125,7 @@ def parse_budget(raw, default_unit: str = "万元") -> tuple[int | None, int | N
     return low, high
 
 
-# --- dates ----------------------------------------------------------------
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
-_ISO_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-def _checked_date(year: int, month: int, day: int, raw: str) -> date:
-    if not 1 <= month <= 12:
-        raise ValueError(f"日期无效: 月份 {month} 不存在 ('{raw}')")
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"日期无效: {year}年{month}月没有{day}日 ('{raw}')") from None
-
-
-def parse_date(raw) -> date:
-    """'2024-03-05', '2024/3/5', '20240305', '2024年3月5日', '2024.3.5' or an ISO
-    8601 date-time (read in its own offset, then taken in Asia/Shanghai)."""
-    text = halfwidth(clean_text(raw))
-    if not text:
-        raise ValueError("缺少日期")
-    if _ISO_DATETIME_RE.match(text):
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"日期时间无效 '{text}'") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=SHANGHAI)
-        return moment.astimezone(SHANGHAI).date()
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
-        if m:
-            return _checked_date(*(int(g) for g in m.groups()), raw=text)
-    raise ValueError(f"无法识别的日期格式 '{text}'")
+# --- dates: see market.domain.feed_dates -------------------------------
 
 
 # --- vocabularies ---------------------------------------------------------
@@ -275,43 +238,9 @@ def normalise_patent(raw) -> str | None:
 
 
 # --- places ---------------------------------------------------------------
-YRD_CITIES: dict[str, tuple[str, ...]] = {
-    "上海": ("上海",),
-    "江苏": ("南京", "无锡", "徐州", "常州", "苏州", "南通", "连云港", "淮安", "盐城", "扬州",
-           "镇江", "泰州", "宿迁"),
-    "浙江": ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水"),
-    "安徽": ("合肥", "芜湖", "蚌埠", "淮南", "马鞍山", "淮北", "铜陵", "安庆", "黄山", "滁州", "阜阳",
-           "宿州", "六安", "亳州", "池州", "宣城"),
-}
-CITY_PROVINCE = {city: province for province, cities in YRD_CITIES.items() for city in cities}
-_PROVINCE_PREFIX_RE = re.compile(r"^(.+?(?:省|自治区))")
-
-
-@dataclass(frozen=True)
-class Place:
-    province: str | None
-    city: str | None
-
-
-def parse_place(raw, default_province: str | None = None) -> Place:
-    """'江苏省无锡市' / '无锡市' / '上海市' -> Place('江苏', '无锡').
-
-    A known city decides the province (a JS row saying '江苏省上海市' is in
-    上海); otherwise a province prefix, otherwise the market's province.
-    """
-    text = to_simplified(clean_line(raw)).replace(" ", "")
-    if not text:
-        return Place(default_province, None)
-    prefix = _PROVINCE_PREFIX_RE.match(text)
-    stated = taxonomy.canonical_province(prefix.group(1)) if prefix else None
-    rest = text[prefix.end():] if prefix and stated else text
-    city = _strip_suffix(rest, ("市", "地区")) if rest else None
-    if city in CITY_PROVINCE:
-        return Place(CITY_PROVINCE[city], city)
-    whole = taxonomy.canonical_province(rest)
-    if whole:
-        return Place(whole, None)
-    return Place(stated or default_province, city or None)
+def parse_place(raw, default_province: str | None = None) -> places.Place:
+    """A place as sent -> province / city / district (see market.domain.places)."""
+    return places.parse_place(to_simplified(clean_line(raw)), default_province)
 
 
 _ORG_KIND_MARKERS = (

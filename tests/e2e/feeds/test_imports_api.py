@@ -134,7 +134,7 @@ def test_a_rejected_row_with_unstorable_text_is_reported_not_a_500(client, cast,
     response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(**changes))
     assert response.status_code == 201, response.get_json()
     report = response.get_json()
-    assert report["counts"]["rejected"] == 1 and [e["field"] for e in report["errors"]] == ["(row)"]
+    assert report["counts"]["rejected"] == 1 and [e["field"] for e in report["errors"]] == ["status"]
     stored = client.get(f"/api/v1/markets/SH/imports/{report['id']}", headers=cast["op_sh"]).get_json()
     assert stored["errors"] == report["errors"]
     assert all("\u0000" not in (e["external_id"] or "") + e["reason"] for e in stored["errors"])

@@ -6,6 +6,7 @@ from hypothesis import given, strategies as st
 
 from market.domain import normalise as nz
 from market.domain.money import parse_amount_fen
+from market.domain.places import Place
 from market.domain.taxonomy import FIELDS
 
 
@@ -165,7 +166,7 @@ def test_bad_check_character_is_refused():
     ("", "安徽", None),
 ])
 def test_places_give_canonical_province_and_city(raw, province, city):
-    assert nz.parse_place(raw, default_province="安徽") == nz.Place(province, city)
+    assert nz.parse_place(raw, default_province="安徽") == Place(province, city)
 
 
 @pytest.mark.parametrize("name, kind", [
