@@ -145,3 +145,16 @@ def test_a_listing_with_a_lone_surrogate_in_its_text_is_imported_without_it(clie
     response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(**changes))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["counts"]["created"] == 1
+
+
+def test_warnings_and_the_header_found_are_in_the_run_resource_beside_the_row_errors(client, cast):
+    data = _sh_line(title="一种&quot;测温&quot;方法", grade="A") + _sh_line(projectNo="SH-T-X2", priceNegotiable="也许")
+    report = upload(client, "SH", "x.jsonl", cast["op_sh"], data=data).get_json()
+    assert report["counts"]["rows_read"] == 2 and report["reconciles"]
+    assert {(w["row"], w["field"]) for w in report["warnings"]} == {(0, "grade"), (1, "title")}
+    assert [(e["row"], e["external_id"], e["field"]) for e in report["errors"]] == [(2, "SH-T-X2", "priceNegotiable")]
+    assert report["header"]["unknown"] == ["grade"] and "title" in report["header"]["found"]
+    run = client.get(f"/api/v1/markets/SH/imports/{report['id']}", headers=cast["op_sh"]).get_json()
+    assert (run["warnings"], run["errors"], run["header"]) == (report["warnings"], report["errors"], report["header"])
+    achievements = client.get("/api/v1/achievements?per_page=100").get_json()["items"]
+    assert [a["title"] for a in achievements] == ['一种"测温"方法']

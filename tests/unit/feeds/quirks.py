@@ -46,9 +46,11 @@ class Expect:
     reject: str | None = None  # the market's column named by the row error
 
 
-def base_row(market: str, i: int) -> tuple[dict, Expect]:
-    """Row ``i`` as the market writes it (platform names -> raw values) and what it must store."""
+def base_row(market: str, i: int, offset: int = 0) -> tuple[dict, Expect]:
+    """Row ``i`` as the market writes it (platform names -> raw values) and what it must store;
+    ``offset`` gives other ids and patent numbers (several files into one database)."""
     place, (province, city, district) = PLACE[market]
+    i += offset
     raw = {
         "external_id": f"{market}-P-{i:04d}", "title": f"一种测试装置第{i}号", "abstract": f"本发明公开了第{i}种装置。",
         "patents": patent(i + 1), "ip_type": "发明专利", "holder": "东海理工大学", "field_label": FIELD_LABEL[market],
