@@ -158,3 +158,10 @@ def test_warnings_and_the_header_found_are_in_the_run_resource_beside_the_row_er
     assert (run["warnings"], run["errors"], run["header"]) == (report["warnings"], report["errors"], report["header"])
     achievements = client.get("/api/v1/achievements?per_page=100").get_json()["items"]
     assert [a["title"] for a in achievements] == ['一种"测温"方法']
+
+
+def test_an_imported_place_shows_its_city_and_district_apart(client, cast):
+    report = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(city="江苏省苏州市工业园区")).get_json()
+    assert report["counts"]["created"] == 1 and report["warnings"] == []
+    [item] = client.get("/api/v1/achievements?per_page=10").get_json()["items"]
+    assert (item["province"], item["city"], item["district"]) == ("江苏", "苏州", "工业园区")

@@ -184,3 +184,19 @@ def test_keywords_split_on_chinese_semicolons_and_deduplicate():
     assert nz.split_keywords("炭化；聚酰亚胺；炭化") == ["炭化", "聚酰亚胺"]
     assert nz.split_keywords(["a", " ", "b"]) == ["a", "b"]
     assert nz.split_keywords("") == []
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("￥500,000", (50_000_000, 50_000_000)),          # a yuan sign means yuan in the 万元 budget column
+    ("￥500,000-￥800,000", (50_000_000, 80_000_000)),
+    ("50-80万", (50_000_000, 80_000_000)),
+    ("500000-800000元", (50_000_000, 80_000_000)),
+])
+def test_budget_amounts_are_read_by_the_one_amount_reading(raw, expected):
+    assert nz.parse_budget(raw, "万元") == expected
+
+
+def test_a_budget_without_unit_where_the_market_always_writes_one_is_ambiguous():
+    assert nz.parse_budget("50万", None) == (50_000_000, 50_000_000)
+    with pytest.raises(ValueError, match="单位"):
+        nz.parse_budget("50-80", None)
