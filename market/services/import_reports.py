@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from market.adapters.orm_imports import import_row_errors, import_warnings
 from market.domain import normalise as nz
-from market.domain.feeds import RowError
+from market.domain.feeds import ImportRun, RowError
 
 
 def store_notes(session, run_id: int, errors: Iterable[RowError], warnings: Iterable[RowError]) -> None:
@@ -33,9 +33,18 @@ def notes_of(session, table, run_id: int, limit: int | None) -> list[dict]:
     return [dict(r._mapping) for r in session.execute(stmt)]
 
 
-def errors_of(session, run_id: int, limit: int | None) -> list[dict]:
-    return notes_of(session, import_row_errors, run_id, limit)
+def notes_of_run(session, run_id: int, limit: int | None) -> tuple[list[dict], list[dict]]:
+    """(row errors, warnings) of a run, each at most ``limit``."""
+    return notes_of(session, import_row_errors, run_id, limit), notes_of(session, import_warnings, run_id, limit)
 
 
-def warnings_of(session, run_id: int, limit: int | None) -> list[dict]:
-    return notes_of(session, import_warnings, run_id, limit)
+def run_view(run: ImportRun, errors: list[dict] | None = None, warnings: list[dict] | None = None) -> dict:
+    view = {
+        "id": run.id, "market_code": run.market_code, "kind": run.kind, "filename": run.filename,
+        "file_hash": run.file_hash, "size_bytes": run.size_bytes, "actor_id": run.actor_id,
+        "status": run.status, "started_at": run.started_at, "finished_at": run.finished_at,
+        "counts": run.counts, "reconciles": run.reconciles, "header": run.header,
+    }
+    if errors is not None:
+        view["errors"], view["warnings"] = errors, warnings or []
+    return view

@@ -41,7 +41,7 @@ from market.domain.feeds import (
 )
 
 from .common import load_actor
-from .import_reports import errors_of, store_notes, warnings_of
+from .import_reports import notes_of_run, run_view, store_notes
 
 BATCH_ROWS = 500
 REPORT_ERRORS = 1000  # row errors returned inline with a run report (all are stored)
@@ -88,7 +88,7 @@ def import_feed(uow, market_code: str, source, filename: str | None, actor_id: i
                     progress(done, scan.rows)
             run.finish(now)
             uow.commit()
-            return run_view(run, *_notes_of(uow, run.id, REPORT_ERRORS))
+            return run_view(run, *notes_of_run(uow.session, run.id, REPORT_ERRORS))
         except Exception:
             uow.rollback()
             _mark_failed(uow, run, now)
@@ -140,19 +140,7 @@ def get_run(uow, market_code: str, run_id: int, actor_id: int, error_limit: int 
         run = uow.session.get(ImportRun, run_id)
         if run is None or run.market_code != market_code.upper():
             raise NotFound(f"导入记录 {run_id} 不存在 (not found)")
-        return run_view(run, *_notes_of(uow, run.id, error_limit))
-
-
-def run_view(run: ImportRun, errors: list[dict] | None = None, warnings: list[dict] | None = None) -> dict:
-    view = {
-        "id": run.id, "market_code": run.market_code, "kind": run.kind, "filename": run.filename,
-        "file_hash": run.file_hash, "size_bytes": run.size_bytes, "actor_id": run.actor_id,
-        "status": run.status, "started_at": run.started_at, "finished_at": run.finished_at,
-        "counts": run.counts, "reconciles": run.reconciles, "header": run.header,
-    }
-    if errors is not None:
-        view["errors"], view["warnings"] = errors, warnings or []
-    return view
+        return run_view(run, *notes_of_run(uow.session, run.id, error_limit))
 
 
 # --- reading ----------------------------------------------------------------
@@ -284,10 +272,6 @@ def _authorise(uow, market_code: str, actor_id: int | None) -> None:
     user = load_actor(uow, actor_id)
     if not user.operates(market_code.upper()):
         raise Forbidden("只有该市场的运营人员或管理员可以导入 (operator of this market or admin only)")
-
-
-def _notes_of(uow, run_id: int, limit: int | None) -> tuple[list[dict], list[dict]]:
-    return errors_of(uow.session, run_id, limit), warnings_of(uow.session, run_id, limit)
 
 
 def _mark_failed(uow, run: ImportRun, now: datetime) -> None:
