@@ -58,6 +58,8 @@ class RowCheck:
     # --- texts ----------------------------------------------------------
     def raw_text(self, name: str, value, *, numbers: bool = True) -> str:
         """The value as text, refusing a JSON object, list or boolean."""
+        if value.__class__ is str:  # the common case, without the exception machinery of take()
+            return value
         text = self.take(name, fv.scalar_text, value, numbers=numbers, default=None)
         return "" if text is None else text
 
@@ -74,7 +76,7 @@ class RowCheck:
         text = self.text(name, value)
         if _FOLDED_RE.search(text):
             self.warn(name, "换行或连续空白已合并为一个空格 (white space folded)")
-        return nz.clean_line(text)
+        return nz.fold_spaces(text)
 
     def required_line(self, name: str, value, empty: str, limit: int, label: str) -> str:
         text = self.line(name, value)
@@ -96,7 +98,9 @@ class RowCheck:
             if bad:
                 self.fail(name, f"关键词应为文本, 收到{fv.json_type_name(bad[0])}: {bad[0]!r}")
                 return []
-            value = [self.line(name, v) for v in value]
+            if fv.has_markup("\n".join(value)):
+                self.warn(name, "HTML 标记已转为纯文本 (markup reduced to text)")
+                value = [fv.strip_markup(v)[0] for v in value]
         elif value is not None:
             value = self.text(name, self.raw_text(name, value))
         words, dropped = fv.capped(nz.split_keywords(value), cap)

@@ -102,6 +102,10 @@ class _TextExtractor(HTMLParser):
 _BLANK_LINES_RE = re.compile(r"[ \t\u00a0]*\n[ \t\u00a0\n]*")
 
 
+def has_markup(text: str) -> bool:
+    return bool(_MARKUP_RE.search(text))
+
+
 def strip_markup(text: str) -> tuple[str, bool]:
     """(plain text, whether markup was found). Text without tags or entities
     is returned as it is, so an ordinary '<' or '&' in a formula survives.

@@ -58,6 +58,11 @@ def clean_line(value) -> str:
     return _SPACES_RE.sub(" ", clean_text(value))
 
 
+def fold_spaces(text: str) -> str:
+    """clean_line of a text already through clean_text."""
+    return _SPACES_RE.sub(" ", text)
+
+
 def match_key(text: str | None) -> str:
     """The form two spellings of the same title or name share: simplified,
     half-width, case-folded, without whitespace or punctuation."""
@@ -238,8 +243,10 @@ def normalise_patent(raw) -> str | None:
 
 
 # --- places ---------------------------------------------------------------
-def parse_place(raw, default_province: str | None = None) -> places.Place:
-    """A place as sent -> province / city / district (see market.domain.places)."""
+@lru_cache(maxsize=8192)
+def parse_place(raw: str | None, default_province: str | None = None) -> places.Place:
+    """A place as sent (text) -> province / city / district (see market.domain.places);
+    cached: a feed names the same few places over and over."""
     return places.parse_place(to_simplified(clean_line(raw)), default_province)
 
 

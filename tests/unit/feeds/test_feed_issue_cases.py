@@ -161,3 +161,13 @@ def test_ambiguous_or_impossible_dates_are_still_refused(written):
 
 def test_an_excel_serial_is_not_a_date_in_a_json_feed():
     assert "fbsj" in errors(one_row("ZJ", listed_on="45356"))
+
+
+def test_markup_in_a_keyword_list_is_reduced_with_a_warning():
+    record = one_row("SH", keywords=["<b>材料</b>", "装置&amp;方法"])
+    assert record.keywords == ["材料", "装置&方法"] and [w.field for w in record.warnings] == ["keywords"]
+
+
+@pytest.mark.parametrize("keywords", [[1, "装置"], [{"k": "材料"}], ["材料", None]])
+def test_a_keyword_list_with_a_value_that_is_not_text_is_a_row_error(keywords):
+    assert "keywords" in errors(one_row("SH", keywords=keywords))
