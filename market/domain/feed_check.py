@@ -65,8 +65,10 @@ class RowCheck:
 
     def text(self, name: str, value) -> str:
         """A multi-line text (abstract, description): markup reduced to text, with a warning."""
-        text = nz.clean_text(self.raw_text(name, value, numbers=False))
-        plain, had_markup = fv.strip_markup(text)
+        text, removed = nz.strip_controls(self.raw_text(name, value, numbers=False))
+        if removed:
+            self.warn(name, f"删除了 {removed} 个控制字符或无效字符 (control characters removed)")
+        plain, had_markup = fv.strip_markup(text.strip())
         if had_markup:
             self.warn(name, "HTML 标记已转为纯文本 (markup reduced to text)")
         return plain

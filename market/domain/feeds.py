@@ -263,7 +263,7 @@ def _patents(check: RowCheck, values) -> list[str]:
 
 
 def _place(check: RowCheck, value, market_code: str):
-    place = nz.parse_place(check.raw_text("place", value, numbers=False), _market_province(market_code))
+    place = nz.parse_place(check.line("place", value), _market_province(market_code))
     if max(len(place.city or ""), len(place.district or "")) > MAX_PLACE:
         check.fail("place", f"地点超过{MAX_PLACE}字")
     elif place.note:

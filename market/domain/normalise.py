@@ -53,6 +53,11 @@ def clean_text(value) -> str:
     return _CONTROL_RE.sub("", str(value)).strip()
 
 
+def strip_controls(text: str) -> tuple[str, int]:
+    """(text without control characters, lone surrogates, BOM or zero-width spaces; how many were removed)."""
+    return _CONTROL_RE.subn("", text)
+
+
 def clean_line(value) -> str:
     """A one-line text (title, name): internal whitespace runs become one space."""
     return _SPACES_RE.sub(" ", clean_text(value))

@@ -184,6 +184,15 @@ def white_space(market, row, expect, draw):
                                             {COLUMNS[market]["title"]})
 
 
+def control_characters(market, row, expect, draw):
+    """A NUL, BEL, BOM or zero-width space inside a title: removed, with a warning."""
+    char = draw(st.sampled_from(["\x00", "\x07", "\ufeff", "\u200b"]))
+    title = expect.values["title"]
+    position = draw(st.integers(min_value=1, max_value=len(title) - 1))
+    return (row | {"title": title[:position] + char + title[position:]},
+            Expect(expect.values, {COLUMNS[market]["title"]}))
+
+
 def keyword_lists(market, row, expect, draw):
     count = draw(st.integers(min_value=0, max_value=MAX_KEYWORDS + 20))
     words = [f"关键词{n}" for n in range(count)]
@@ -251,6 +260,6 @@ def patents(market, row, expect, draw):
 
 
 FAMILIES = {"prices": prices, "flags": flags, "wrong_types": wrong_types, "markup": markup,
-            "white_space": white_space, "keyword_lists": keyword_lists, "dates": dates, "places": places,
+            "white_space": white_space, "control_characters": control_characters, "keyword_lists": keyword_lists, "dates": dates, "places": places,
             "patents": patents}
 APPLIES = {"flags": ("SH",), "wrong_types": JSON_MARKETS, "keyword_lists": JSON_MARKETS}

@@ -6,7 +6,7 @@ never with another value; and every row of the file is accounted for.
 Families covered: prices (currency signs, 元/万元, bare numbers, sub-fen,
 negative, full-width, bad thousands separators), yes/no flags, JSON values of
 the wrong type, markup and entities, white space in one-line texts, keyword
-lists around the cap, date forms (ISO, with times, 年月日, Chinese numerals,
+lists around the cap, control characters, date forms (ISO, with times, 年月日, Chinese numerals,
 yyyymmdd, Excel serials, impossible dates), places (province / city /
 district / development zone in every writing), patent numbers (ZL prefix,
 full-width, spaces, wrong check character, short), and CSV structure (an
