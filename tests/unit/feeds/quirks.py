@@ -66,6 +66,11 @@ def base_row(market: str, i: int, offset: int = 0) -> tuple[dict, Expect]:
     return raw, Expect(values)
 
 
+def base_row_at(market: str, i: int) -> tuple[dict, Expect]:
+    """base_row with ids and patent numbers counted from ``i`` (several files into one database)."""
+    return base_row(market, 0, i)
+
+
 def write(market: str, rows: list[dict]) -> bytes:
     """The market's file of these rows (each row: platform names -> raw values; '!line' replaces a CSV line)."""
     columns = COLUMNS[market]
@@ -263,3 +268,78 @@ FAMILIES = {"prices": prices, "flags": flags, "wrong_types": wrong_types, "marku
             "white_space": white_space, "control_characters": control_characters, "keyword_lists": keyword_lists, "dates": dates, "places": places,
             "patents": patents}
 APPLIES = {"flags": ("SH",), "wrong_types": JSON_MARKETS, "keyword_lists": JSON_MARKETS}
+
+
+# --- demands ----------------------------------------------------------------
+DEMAND_COLUMNS = {"SH": sh.DEMAND_COLUMNS, "JS": js.DEMAND_COLUMNS, "ZJ": zj.DEMAND_COLUMNS, "AH": ah.DEMAND_COLUMNS}
+DEMAND_FIELD = {"SH": "新材料", "JS": "新材料", "ZJ": "05", "AH": "新材料技术"}
+
+
+def base_demand(market: str, i: int) -> tuple[dict, Expect]:
+    place, (province, city, district) = PLACE[market]
+    raw = {"external_id": f"{market}-D-{i:04d}", "title": f"需求第{i}号", "description": f"需要第{i}种技术。",
+           "enterprise": "江南制造有限公司", "field_label": DEMAND_FIELD[market], "budget": "50-100万元",
+           "deadline": "2025-06-30", "cooperation_mode": "合作开发", "place": place}
+    values = {"title": raw["title"], "description": raw["description"], "budget_min_fen": 50_000_000,
+              "budget_max_fen": 100_000_000, "deadline": date(2025, 6, 30), "province": province, "city": city,
+              "district": district, "enterprise_name": "江南制造有限公司"}
+    return raw, Expect(values)
+
+
+def write_demands(market: str, rows: list[dict]) -> bytes:
+    columns = DEMAND_COLUMNS[market]
+    if market in JSON_MARKETS:
+        return "".join(json.dumps({columns[k]: v for k, v in row.items()}, ensure_ascii=False) + "\n"
+                       for row in rows).encode("utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(list(columns.values()))
+    writer.writerows([[row.get(k, "") for k in columns] for row in rows])
+    text = buffer.getvalue()
+    return ("\ufeff" + text).encode("utf-8") if market == "JS" else text.encode("gb18030")
+
+
+def budgets(market, row, expect, draw):
+    low = draw(st.integers(min_value=1, max_value=10**6))
+    high = low + draw(st.integers(min_value=0, max_value=10**6))
+    form = draw(st.sampled_from(["wan_range", "bare_range", "sign", "yuan_range", "reversed", "subfen"]))
+    column = DEMAND_COLUMNS[market]["budget"]
+    if form == "reversed" and high > low:
+        return row | {"budget": f"{high}-{low}万元"}, Expect(reject=column)
+    if form == "subfen":
+        return row | {"budget": f"{low}.123元"}, Expect(reject=column)
+    written, fen = {
+        "wan_range": (f"{low}-{high}万元", (low * 1_000_000, high * 1_000_000)),
+        "bare_range": (f"{low}~{high}", (low * 1_000_000, high * 1_000_000)),  # documented: 万元
+        "sign": (f"￥{low:,}", (low * 100, low * 100)),  # a yuan sign means yuan in the 万元 column
+        "yuan_range": (f"{low}-{high}元", (low * 100, high * 100)),
+        "reversed": (f"{low}-{high}万元", (low * 1_000_000, high * 1_000_000)),
+    }[form]
+    return row | {"budget": written}, Expect(expect.values | {"budget_min_fen": fen[0], "budget_max_fen": fen[1]})
+
+
+def demand_markup(market, row, expect, draw):
+    text = expect.values["description"]
+    return (row | {"description": f"<div>{text[:2]}<br>{text[2:]}</div>"},
+            Expect(expect.values | {"description": f"{text[:2]}\n{text[2:]}"}, {DEMAND_COLUMNS[market]["description"]}))
+
+
+def demand_types(market, row, expect, draw):
+    name = draw(st.sampled_from(["title", "enterprise", "description", "budget", "deadline"]))
+    value = draw(st.sampled_from([{"min": 50, "max": 100}, ["50", "100"], True, 1.5]))
+    return row | {name: value}, Expect(reject=DEMAND_COLUMNS[market][name])
+
+
+def deadlines(market, row, expect, draw):
+    row, expect = dates(market, row | {"listed_on": row["deadline"]}, expect, draw)
+    written = row.pop("listed_on")
+    if expect.reject:
+        return row | {"deadline": written}, Expect(reject=DEMAND_COLUMNS[market]["deadline"])
+    values = dict(expect.values)
+    values["deadline"] = values.pop("listed_on")
+    return row | {"deadline": written}, Expect(values)
+
+
+DEMAND_FAMILIES = {"budgets": budgets, "markup": demand_markup, "wrong_types": demand_types,
+                   "deadlines": deadlines}
+DEMAND_APPLIES = {"wrong_types": JSON_MARKETS}

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from market.adapters.feeds import ADAPTERS, HEAD_BYTES
-from market.domain.feeds import HeaderReport, ListingRecord, RejectedRow
+from market.domain.feeds import DemandRecord, HeaderReport, ListingRecord, RejectedRow
 from tests.unit.feeds import quirks as q
 
 ROWS = 6
@@ -98,3 +98,25 @@ def test_a_row_with_a_field_too_many_is_refused_naming_its_line(market, data):
     expects[target] = q.Expect(reject="(row)")
     parsed = check_file(market, rows, expects)
     assert f"第 {target + 2} 行" in parsed[target].errors[0].reason  # physical line (line 1 is the header)
+
+
+def _demand_cases():
+    return [(market, name) for name in q.DEMAND_FAMILIES for market in q.DEMAND_APPLIES.get(name, q.MARKETS)]
+
+
+@pytest.mark.parametrize("market, family", _demand_cases())
+@PROPERTY
+@given(data=st.data())
+def test_one_quirk_in_a_demand_ends_as_the_markets_meaning_or_a_named_row_error(market, family, data):
+    rows, expects = map(list, zip(*(q.base_demand(market, i) for i in range(ROWS))))
+    target = data.draw(st.integers(min_value=0, max_value=ROWS - 1))
+    rows[target], expects[target] = q.DEMAND_FAMILIES[family](market, rows[target], expects[target], data.draw)
+    parsed = read(market, q.write_demands(market, rows))
+    assert len(parsed) == ROWS and [p.row for p in parsed] == list(range(1, ROWS + 1))
+    for row, expect in zip(parsed, expects):
+        if expect.reject:
+            assert isinstance(row, RejectedRow) and expect.reject in {e.field for e in row.errors}, row
+            continue
+        assert isinstance(row, DemandRecord), row
+        assert {name: getattr(row, name) for name in expect.values} == expect.values
+        assert {w.field for w in row.warnings} == expect.warned
