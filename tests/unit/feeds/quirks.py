@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from market.adapters.feeds import ah, js, sh, zj
 from market.domain.achievements import MAX_KEYWORDS
 from market.domain.codes import patent_check_char
-from market.domain.places import YRD_CITIES, _DISTRICT_CITIES
+from market.domain.places import YRD_CITIES, DISTRICT_CITIES
 
 MARKETS = ("SH", "JS", "ZJ", "AH")
 COLUMNS = {"SH": sh.LISTING_COLUMNS, "JS": js.LISTING_COLUMNS, "ZJ": zj.LISTING_COLUMNS, "AH": ah.LISTING_COLUMNS}
@@ -232,7 +232,7 @@ def dates(market, row, expect, draw):
 
 
 PROVINCE_NAMES = {"上海": "上海市", "江苏": "江苏省", "浙江": "浙江省", "安徽": "安徽省"}
-_UNIQUE_DISTRICTS = sorted(d for d, cities in _DISTRICT_CITIES.items() if len(cities) == 1)
+_UNIQUE_DISTRICTS = sorted(d for d, cities in DISTRICT_CITIES.items() if len(cities) == 1)
 
 
 def places(market, row, expect, draw):
