@@ -7,7 +7,6 @@ makes a ``RowWarning`` and the row is kept, so nothing is altered silently.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -27,9 +26,6 @@ class RowError:
 @dataclass(frozen=True)
 class RowWarning(RowError):
     """Same shape as an error; the row was kept with the value described."""
-
-
-_FOLDED_RE = re.compile(r"\s{2,}|[\t\r\n]")
 
 
 class RowCheck:
@@ -76,9 +72,10 @@ class RowCheck:
     def line(self, name: str, value) -> str:
         """A one-line text (title, name): markup reduced, white space runs folded, each with a warning."""
         text = self.text(name, value)
-        if _FOLDED_RE.search(text):
+        folded = nz.fold_spaces(text)
+        if folded != text:
             self.warn(name, "换行或连续空白已合并为一个空格 (white space folded)")
-        return nz.fold_spaces(text)
+        return folded
 
     def required_line(self, name: str, value, empty: str, limit: int, label: str) -> str:
         text = self.line(name, value)

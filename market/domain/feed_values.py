@@ -103,7 +103,7 @@ _BLANK_LINES_RE = re.compile(r"[ \t\u00a0]*\n[ \t\u00a0\n]*")
 
 
 def has_markup(text: str) -> bool:
-    return bool(_MARKUP_RE.search(text))
+    return ("<" in text or "&" in text) and bool(_MARKUP_RE.search(text))
 
 
 def strip_markup(text: str) -> tuple[str, bool]:
@@ -112,7 +112,7 @@ def strip_markup(text: str) -> tuple[str, bool]:
     Markup escaped twice (``&amp;quot;``, ``&lt;p&gt;``) is reduced too."""
     found = False
     for _ in range(3):
-        if not text or not _MARKUP_RE.search(text):
+        if not has_markup(text):
             break
         found = True
         parser = _TextExtractor()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Mapping, Union
 
@@ -275,6 +276,7 @@ def _rejected(check: RowCheck) -> RejectedRow:
     return RejectedRow(check.market_code, check.row, check.external_id, tuple(check.errors))
 
 
+@lru_cache(maxsize=None)
 def _market_province(market_code: str) -> str | None:
     from market.domain.taxonomy import MARKETS
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 100 * 10_000
@@ -34,7 +34,8 @@ def parse_amount_fen(raw, default_unit: str | None = YUAN) -> int:
     if isinstance(raw, float) or isinstance(raw, bool):
         raise ValueError(f"金额应为文本或整数, 不是 {type(raw).__name__} ({raw!r})")
     shown = str(raw).strip() if raw is not None else ""
-    text = unicodedata.normalize("NFKC", shown).replace(" ", "").replace("\u3000", "")
+    text = shown if shown.isascii() else unicodedata.normalize("NFKC", shown).replace("\u3000", "")
+    text = text.replace(" ", "")
     text, signed = _CURRENCY_RE.sub("", text), bool(_CURRENCY_RE.search(text))
     m = _AMOUNT_RE.match(text)
     if not m or len(text) > 40:
@@ -45,14 +46,14 @@ def parse_amount_fen(raw, default_unit: str | None = YUAN) -> int:
         raise ValueError(f"金额缺少单位 '{shown}' (应写明 万元 或 元; ambiguous amount without unit)")
     if sign:
         raise ValueError(f"金额不能为负数 '{shown}'")
-    with localcontext() as ctx:
-        ctx.prec = 80  # exact for every accepted length: no silent rounding
-        amount = Decimal(whole.replace(",", "") + (fraction or "")) * UNIT_FEN[unit]
-    if amount != amount.to_integral_value():
+    digits = (fraction or ".")[1:]
+    # exact integer arithmetic: (whole.digits * unit) fen, refused unless a whole number of fen
+    fen, rest = divmod(int(whole.replace(",", "") + digits) * UNIT_FEN[unit], 10 ** len(digits))
+    if rest:
         raise ValueError(f"金额精度超过分 '{shown}' (fraction of a fen)")
-    if amount > MAX_AMOUNT_FEN:
+    if fen > MAX_AMOUNT_FEN:
         raise ValueError(f"金额超过 10^15 分 '{shown}' (amount too large)")
-    return int(amount)
+    return fen
 
 
 def fen_to_yuan(fen: int) -> Decimal:
