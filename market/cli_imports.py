@@ -16,7 +16,8 @@ from flask.cli import with_appcontext
 @click.option("--kind", type=click.Choice(["achievements", "demands"]),
               help="Refuse the file unless it is this kind (detected from the content otherwise).")
 @click.option("--as", "actor_email", help="Record the run as this user's (must operate the market or be admin).")
-@click.option("--errors", "show_errors", default=20, show_default=True, help="Row errors to list (0: none).")
+@click.option("--errors", "show_errors", default=20, show_default=True,
+              help="Row errors and warnings to list, each (0: none).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(market_code, kind, actor_email, show_errors, files):
     """Import one or more export FILES of a market (idempotent: re-importing changes nothing)."""
@@ -65,19 +66,23 @@ def summary_table(report: dict):
 
 
 def _print_errors(console, report: dict, limit: int) -> None:
-    errors = report.get("errors") or []
-    if not errors or limit <= 0:
-        return
+    """Row errors, then warnings (rows kept with a deliberate change; row 0 is the file's header)."""
     from rich.table import Table
 
-    table = Table(title=f"被拒绝的行 (rejected rows): {report['counts']['rejected']}")
-    for column in ("row", "id", "field", "reason"):
-        table.add_column(column)
-    for error in errors[:limit]:
-        table.add_row(str(error["row"]), error["external_id"] or "", error["field"], error["reason"])
-    console.print(table)
-    if len(errors) > limit:
-        console.print(f"… {len(errors) - limit} more: GET /api/v1/markets/{report['market_code']}/imports/{report['id']}")
+    titles = (("errors", f"被拒绝的行 (rejected rows): {report['counts']['rejected']}"),
+              ("warnings", "警告 (warnings: kept with a change, or row 0: the header)"))
+    for key, title in titles:
+        notes = report.get(key) or []
+        if not notes or limit <= 0:
+            continue
+        table = Table(title=title)
+        for column in ("row", "id", "field", "reason"):
+            table.add_column(column)
+        for note in notes[:limit]:
+            table.add_row(str(note["row"]), note["external_id"] or "", note["field"], note["reason"])
+        console.print(table)
+        if len(notes) > limit:
+            console.print(f"… {len(notes) - limit} more: GET /api/v1/markets/{report['market_code']}/imports/{report['id']}")
 
 
 def _actor_id(services, email: str) -> int:

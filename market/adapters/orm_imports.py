@@ -3,7 +3,7 @@ that let a listing from one market find the achievement another market
 already brought in (by patent number, else by normalised title + holder)."""
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from market.domain.feeds import ImportRowError, ImportRun
 
@@ -28,18 +28,26 @@ import_runs = Table(
     Column("unchanged", Integer, nullable=False, default=0),
     Column("withdrawn", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
+    Column("header", JSON),  # {found, unknown, missing_optional}: the columns the file really had
     Index("ix_import_runs_market_started", "market_code", "started_at"),
 )
 
-import_row_errors = Table(
-    "import_row_errors", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("run_id", ForeignKey("import_runs.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("row", Integer, nullable=False),
-    Column("external_id", String(64)),
-    Column("field", String(64), nullable=False),
-    Column("reason", Text, nullable=False),
-)
+def _notes_table(name: str) -> Table:
+    """Row errors and warnings share one shape: row, the market's id, column, reason."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True),
+        Column("run_id", ForeignKey("import_runs.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("row", Integer, nullable=False),
+        Column("external_id", String(64)),
+        Column("field", String(64), nullable=False),
+        Column("reason", Text, nullable=False),
+    )
+
+
+import_row_errors = _notes_table("import_row_errors")
+# what the importer changed on purpose (row > 0), or noticed about the file (row 0: its header)
+import_warnings = _notes_table("import_warnings")
 
 # "P:<patent number>" or "T:<digest of normalised title|holder>" -> achievement
 achievement_match_keys = Table(

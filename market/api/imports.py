@@ -32,6 +32,12 @@ class FeedRowErrorOut(Schema):
     reason = fields.String()
 
 
+class FeedHeaderOut(Schema):
+    found = fields.List(fields.String(), metadata={"description": "the columns (keys) the file had"})
+    unknown = fields.List(fields.String(), metadata={"description": "not in the market's format: ignored"})
+    missing_optional = fields.List(fields.String(), metadata={"description": "documented optional columns absent"})
+
+
 class FeedCountsOut(Schema):
     rows_read = fields.Integer()
     created = fields.Integer()
@@ -54,7 +60,11 @@ class FeedRunOut(Schema):
     finished_at = LocalDateTime(allow_none=True)
     counts = fields.Nested(FeedCountsOut)
     reconciles = fields.Boolean()
+    header = fields.Nested(FeedHeaderOut, allow_none=True)
     errors = fields.List(fields.Nested(FeedRowErrorOut))
+    warnings = fields.List(fields.Nested(FeedRowErrorOut), metadata={
+        "description": "rows kept with a deliberate change (markup removed, list capped, place not placed), "
+                       "and row 0: unknown or missing optional columns"})
 
 
 class FeedRunPage(Schema):
@@ -66,7 +76,7 @@ class FeedRunPage(Schema):
 
 class FeedRunArgs(Schema):
     error_limit = fields.Integer(validate=validate.Range(min=1, max=100_000),
-                                 metadata={"description": "at most this many row errors (default: all)"})
+                                 metadata={"description": "at most this many row errors and warnings (default: all)"})
 
 
 def _market(code: str) -> str:
@@ -99,5 +109,5 @@ class ImportRunItem(MethodView):
     @blp.arguments(FeedRunArgs, location="query")
     @blp.response(200, FeedRunOut)
     def get(self, args, code, run_id):
-        """One run with its row errors (market, row, id, field, reason)."""
+        """One run with its row errors and warnings (row, the market's id, column, reason)."""
         return svc.get_run(uow(), _market(code), run_id, require_user()["id"], args.get("error_limit"))

@@ -35,7 +35,7 @@ TRANSITIONS = {
 
 EDITABLE = ("title", "abstract", "keywords", "ip_type", "application_numbers", "field", "maturity",
             "transfer_modes", "price_fen", "negotiable", "city")
-MAX_TITLE, MAX_ABSTRACT, MAX_KEYWORDS = 200, 20_000, 20
+MAX_TITLE, MAX_ABSTRACT, MAX_KEYWORDS = 200, 20_000, 60  # markets list up to 57 keywords
 
 
 class AchievementHistory(HistoryEntry):
@@ -112,7 +112,7 @@ class Achievement(Reviewable):
     def __init__(self, *, title: str, holder_id: int, market_code: str, field: str,
                  ip_type: str, now: datetime, abstract: str = "", keywords=(), application_numbers=(),
                  maturity: str | None = None, transfer_modes=(), price_fen: int | None = None,
-                 province: str | None = None, city: str | None = None,
+                 province: str | None = None, city: str | None = None, district: str | None = None,
                  created_by_id: int | None = None, status: str = "draft"):
         values = clean_achievement_fields(dict(
             title=title, abstract=abstract, keywords=list(keywords), ip_type=ip_type, field=field,
@@ -121,7 +121,7 @@ class Achievement(Reviewable):
         for key, value in values.items():
             setattr(self, key, value)
         self.holder_id, self.market_code = holder_id, market_code
-        self.province, self.city = province, city
+        self.province, self.city, self.district = province, city, district
         self.created_by_id = created_by_id
         self.status = status
         self.rejection_reason = None

@@ -59,7 +59,7 @@ class Demand(Reviewable):
                  budget_max_fen: int | None = None, deadline: date | None = None,
                  cooperation_mode: str | None = None, province: str | None = None,
                  city: str | None = None, created_by_id: int | None = None, status: str = "draft",
-                 external_id: str | None = None):
+                 external_id: str | None = None, district: str | None = None):
         values = clean_demand_fields(dict(
             title=title, description=description, field=field, budget_min_fen=budget_min_fen,
             budget_max_fen=budget_max_fen, deadline=deadline, cooperation_mode=cooperation_mode))
@@ -67,6 +67,7 @@ class Demand(Reviewable):
             setattr(self, key, value)
         self.enterprise_id, self.market_code = enterprise_id, market_code
         self.province, self.city, self.created_by_id = province, city, created_by_id
+        self.district = district
         self.external_id = external_id
         self.status = status
         self.rejection_reason = None

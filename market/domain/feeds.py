@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
-from typing import Callable, Mapping, Union
+from typing import Mapping, Union
 
 from market.domain import normalise as nz
 from market.domain.achievements import MAX_KEYWORDS, MAX_TITLE
 from market.domain.errors import ValidationFailed
+from market.domain.feed_check import RowCheck, RowError, RowWarning  # noqa: F401  (part of this module's API)
 
 MAX_NAME = 200  # organisations.name
 MAX_EXTERNAL_ID = 64  # achievement_listings.external_id, demands.external_id
@@ -29,15 +31,6 @@ class FeedUnreadable(ValidationFailed):
     """The file as a whole cannot be read (encoding, format): nothing is imported."""
 
     default_message = "无法读取导入文件 (unreadable feed)"
-
-
-@dataclass(frozen=True)
-class RowError:
-    market_code: str
-    row: int
-    external_id: str | None
-    field: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -70,6 +63,8 @@ class ListingRecord:
     province: str | None
     city: str | None
     withdrawn: bool = False
+    district: str | None = None
+    warnings: tuple[RowWarning, ...] = ()
 
     @property
     def title_holder_key(self) -> str:
@@ -95,13 +90,37 @@ class DemandRecord:
     cooperation_mode: str
     province: str | None
     city: str | None
+    district: str | None = None
+    warnings: tuple[RowWarning, ...] = ()
 
     @property
     def holder_name(self) -> str:  # the organisation to match or create
         return self.enterprise_name
 
 
-Parsed = Union[ListingRecord, DemandRecord, RejectedRow]
+@dataclass(frozen=True)
+class HeaderReport:
+    """The columns (keys) a file really has, against the market's documented
+    header: what the run must say before anyone trusts its numbers."""
+
+    market_code: str
+    found: tuple[str, ...]
+    unknown: tuple[str, ...] = ()
+    missing_optional: tuple[str, ...] = ()
+
+    def warnings(self) -> list[RowWarning]:
+        notes = [RowWarning(self.market_code, 0, None, c, "未知的列, 其内容未导入 (unknown column, ignored)")
+                 for c in self.unknown]
+        notes += [RowWarning(self.market_code, 0, None, c, "缺少可选列, 所有行的该字段为空 (optional column missing)")
+                  for c in self.missing_optional]
+        return notes
+
+    def as_dict(self) -> dict:
+        return {"found": list(self.found), "unknown": list(self.unknown),
+                "missing_optional": list(self.missing_optional)}
+
+
+Parsed = Union[ListingRecord, DemandRecord, RejectedRow, HeaderReport]
 
 
 @dataclass
@@ -120,11 +139,13 @@ class RawListing:
     maturity: object = None
     transfer_mode: object = None
     price: object = None
-    price_unit: str = "元"
-    negotiable: bool = False
+    price_unit: str | None = "元"  # None: the market always writes the unit
+    negotiable: object = None  # a yes/no flag as sent (read strictly)
     listed_on: object = None
     place: object = None
     withdrawn: bool = False
+    market_id: object = None  # the market's own id of the row when it is not the key (AH 序号)
+    excel_dates: bool = False  # a spreadsheet export: a date may be an Excel serial day number
 
 
 @dataclass
@@ -140,36 +161,7 @@ class RawDemand:
     deadline: object = None
     cooperation_mode: object = None
     place: object = None
-
-
-class _RowCheck:
-    """Collects every problem of one row (not just the first), named by the
-    market's own column so its operators can find it in their export."""
-
-    def __init__(self, market_code: str, row: int, external_id: str | None, columns: Mapping[str, str]):
-        self.market_code, self.row, self.external_id = market_code, row, external_id
-        self.columns = columns
-        self.errors: list[RowError] = []
-
-    def fail(self, name: str, reason: str) -> None:
-        column = self.columns.get(name, name)
-        self.errors.append(RowError(self.market_code, self.row, self.external_id, column, reason))
-
-    def take(self, name: str, parse: Callable, *args, default=None, **kwargs):
-        try:
-            return parse(*args, **kwargs)
-        except ValueError as exc:
-            self.fail(name, str(exc))
-            return default
-
-    def required_text(self, name: str, value, reason: str = "不能为空") -> str:
-        text = nz.clean_text(value)
-        if not text:
-            self.fail(name, reason)
-        return text
-
-    def rejected(self) -> RejectedRow:
-        return RejectedRow(self.market_code, self.row, self.external_id, tuple(self.errors))
+    excel_dates: bool = False
 
 
 def synthetic_key(application_numbers: list[str], title: str, holder: str) -> str | None:
@@ -185,81 +177,106 @@ def synthetic_key(application_numbers: list[str], title: str, holder: str) -> st
 
 def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
                   derive_key: bool = False) -> ListingRecord | RejectedRow:
-    external_id = nz.clean_line(raw.external_id) or None
-    check = _RowCheck(market_code, raw.row, external_id, columns)
-    title = nz.clean_line(raw.title)
-    if not title:
-        check.fail("title", "成果名称为空")
-    elif len(title) > MAX_TITLE:
-        check.fail("title", f"成果名称超过{MAX_TITLE}字")
-    holder = nz.clean_line(raw.holder)
-    if not holder:
-        check.fail("holder", "权利人为空")
-    elif len(holder) > MAX_NAME:
-        check.fail("holder", f"权利人名称超过{MAX_NAME}字")
-    patents = [p for p in (check.take("patents", nz.normalise_patent, p) for p in raw.patents) if p]
-    if len(patents) != len([p for p in raw.patents if nz.clean_text(p)]):
-        patents = []  # a row with an invalid number is refused; do not key it on the rest
-    if derive_key:
-        external_id = external_id or synthetic_key(patents, title, holder)
-        check.external_id = external_id
+    """Check one listing row; every problem is reported, every change noted."""
+    external_id = nz.clean_line(_id_text(raw.external_id)) or None
+    market_id = nz.clean_line(_id_text(raw.market_id)) or None
+    check = RowCheck(market_code, raw.row, external_id or market_id, columns)
+    if raw.external_id is not None and not isinstance(raw.external_id, (str, int)):
+        check.fail("external_id", "项目编号应为文本")
+    title = check.required_line("title", raw.title, "成果名称为空", MAX_TITLE, "成果名称")
+    holder = check.required_line("holder", raw.holder, "权利人为空", MAX_NAME, "权利人名称")
+    patents = _patents(check, raw.patents)
+    if derive_key and not external_id:
+        external_id = synthetic_key(patents, title, holder)
+        check.external_id = external_id or market_id
     if not external_id:
         check.fail("external_id", "缺少项目编号")
     elif len(external_id) > MAX_EXTERNAL_ID:
         check.fail("external_id", f"项目编号超过{MAX_EXTERNAL_ID}个字符")
-    field_label = check.take("field_label", nz.map_field, market_code, raw.field_label)
-    ip_type = check.take("ip_type", nz.map_ip_type, raw.ip_type)
-    maturity = check.take("maturity", nz.map_maturity, raw.maturity)
-    modes = check.take("transfer_mode", nz.map_transfer_modes, raw.transfer_mode)
-    price = check.take("price", nz.parse_price, raw.price, raw.price_unit, raw.negotiable)
-    listed_on = check.take("listed_on", nz.parse_date, raw.listed_on)
+    abstract = check.text("abstract", raw.abstract)
+    keywords = check.keywords("keywords", raw.keywords, MAX_KEYWORDS)
+    field_label = check.take("field_label", nz.map_field, market_code, check.raw_text("field_label", raw.field_label))
+    ip_type = check.take("ip_type", nz.map_ip_type, check.raw_text("ip_type", raw.ip_type))
+    maturity = check.take("maturity", nz.map_maturity, check.raw_text("maturity", raw.maturity))
+    modes = check.take("transfer_mode", nz.map_transfer_modes, check.raw_text("transfer_mode", raw.transfer_mode))
+    negotiable = check.flag("negotiable", raw.negotiable)
+    price = check.take("price", nz.parse_price, check.raw_text("price", raw.price), raw.price_unit, negotiable)
+    listed_on = check.take("listed_on", nz.parse_date, check.raw_text("listed_on", raw.listed_on),
+                           excel_serial=raw.excel_dates)
+    place = _place(check, raw.place, market_code)
     if check.errors:
-        return check.rejected()
-    place = nz.parse_place(raw.place, _market_province(market_code))
+        return _rejected(check)
     return ListingRecord(
         market_code=market_code, row=raw.row, external_id=external_id, title=title,
-        abstract=nz.clean_text(raw.abstract), keywords=nz.split_keywords(raw.keywords)[:MAX_KEYWORDS],
-        ip_type=ip_type, application_numbers=list(dict.fromkeys(patents)), holder_name=holder,
-        field=field_label, maturity=maturity, transfer_modes=modes, price_fen=price.fen,
-        negotiable=price.negotiable, listed_on=listed_on, province=place.province,
-        city=place.city[:MAX_PLACE] if place.city else None, withdrawn=raw.withdrawn,
+        abstract=abstract, keywords=keywords, ip_type=ip_type,
+        application_numbers=list(dict.fromkeys(patents)), holder_name=holder, field=field_label,
+        maturity=maturity, transfer_modes=modes, price_fen=price.fen, negotiable=price.negotiable,
+        listed_on=listed_on, province=place.province, city=place.city, district=place.district,
+        withdrawn=raw.withdrawn, warnings=tuple(check.warnings),
     )
 
 
 def build_demand(market_code: str, raw: RawDemand, columns: Mapping[str, str]) -> DemandRecord | RejectedRow:
-    external_id = nz.clean_line(raw.external_id) or None
-    check = _RowCheck(market_code, raw.row, external_id, columns)
+    external_id = nz.clean_line(_id_text(raw.external_id)) or None
+    check = RowCheck(market_code, raw.row, external_id, columns)
     if not external_id:
         check.fail("external_id", "缺少需求编号")
     elif len(external_id) > MAX_EXTERNAL_ID:
         check.fail("external_id", f"需求编号超过{MAX_EXTERNAL_ID}个字符")
-    title = nz.clean_line(raw.title)
-    if not title:
-        check.fail("title", "需求名称为空")
-    elif len(title) > MAX_TITLE:
-        check.fail("title", f"需求名称超过{MAX_TITLE}字")
-    enterprise = nz.clean_line(raw.enterprise)
-    if not enterprise:
-        check.fail("enterprise", "需求单位为空")
-    elif len(enterprise) > MAX_NAME:
-        check.fail("enterprise", f"需求单位名称超过{MAX_NAME}字")
-    field_label = check.take("field_label", nz.map_field, market_code, raw.field_label)
-    budget = check.take("budget", nz.parse_budget, raw.budget, raw.budget_unit, default=(None, None))
+    title = check.required_line("title", raw.title, "需求名称为空", MAX_TITLE, "需求名称")
+    enterprise = check.required_line("enterprise", raw.enterprise, "需求单位为空", MAX_NAME, "需求单位名称")
+    description = check.text("description", raw.description)
+    field_label = check.take("field_label", nz.map_field, market_code, check.raw_text("field_label", raw.field_label))
+    budget = check.take("budget", nz.parse_budget, check.raw_text("budget", raw.budget), raw.budget_unit,
+                        default=(None, None))
     deadline = None
-    if nz.clean_text(raw.deadline):
-        deadline = check.take("deadline", nz.parse_date, raw.deadline)
-    mode = check.take("cooperation_mode", nz.map_cooperation_mode, raw.cooperation_mode)
+    deadline_text = check.raw_text("deadline", raw.deadline)
+    if nz.clean_text(deadline_text):
+        deadline = check.take("deadline", nz.parse_date, deadline_text, excel_serial=raw.excel_dates)
+    mode = check.take("cooperation_mode", nz.map_cooperation_mode,
+                      check.raw_text("cooperation_mode", raw.cooperation_mode))
+    place = _place(check, raw.place, market_code)
     if check.errors:
-        return check.rejected()
-    place = nz.parse_place(raw.place, _market_province(market_code))
+        return _rejected(check)
     return DemandRecord(
         market_code=market_code, row=raw.row, external_id=external_id, title=title,
-        description=nz.clean_text(raw.description), enterprise_name=enterprise, field=field_label,
+        description=description, enterprise_name=enterprise, field=field_label,
         budget_min_fen=budget[0], budget_max_fen=budget[1], deadline=deadline,
-        cooperation_mode=mode, province=place.province, city=place.city[:MAX_PLACE] if place.city else None,
+        cooperation_mode=mode, province=place.province, city=place.city, district=place.district,
+        warnings=tuple(check.warnings),
     )
 
 
+def _id_text(value) -> str:
+    """An id as text: ids are sent as strings or integers; anything else is reported by the caller."""
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def _patents(check: RowCheck, values) -> list[str]:
+    """Valid, normalised patent numbers; a row with an invalid one is refused
+    (and not keyed on the rest)."""
+    numbers = []
+    for value in values or []:
+        text = check.raw_text("patents", value)
+        if nz.clean_text(text):
+            numbers.append(check.take("patents", nz.normalise_patent, text))
+    return numbers if all(numbers) else []
+
+
+def _place(check: RowCheck, value, market_code: str):
+    place = nz.parse_place(check.line("place", value), _market_province(market_code))
+    if max(len(place.city or ""), len(place.district or "")) > MAX_PLACE:
+        check.fail("place", f"地点超过{MAX_PLACE}字")
+    elif place.note:
+        check.warn("place", place.note)
+    return place
+
+
+def _rejected(check: RowCheck) -> RejectedRow:
+    return RejectedRow(check.market_code, check.row, check.external_id, tuple(check.errors))
+
+
+@lru_cache(maxsize=None)
 def _market_province(market_code: str) -> str | None:
     from market.domain.taxonomy import MARKETS
 
@@ -285,6 +302,7 @@ class ImportRun:
         self.status = "running"
         self.rows_read = 0
         self.created = self.updated = self.unchanged = self.withdrawn = self.rejected = 0
+        self.header: dict | None = None  # the columns the file had (HeaderReport.as_dict)
 
     def count(self, outcome: str) -> None:
         if outcome not in OUTCOMES:

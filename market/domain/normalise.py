@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from market.domain import taxonomy
+from market.domain import places, taxonomy
 from market.domain.codes import normalise_patent_number
-from market.domain.money import MAX_AMOUNT_FEN
+from market.domain.feed_dates import SHANGHAI, parse_date  # noqa: F401  (the feeds' date reading)
+from market.domain.money import parse_amount_fen
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 NEGOTIABLE_WORDS = ("面议", "面談", "面谈", "议价", "議價")
-FEN_PER_YUAN = 100
-YUAN_PER_WAN = 10_000
 
 
 # --- text -----------------------------------------------------------------
@@ -57,9 +53,19 @@ def clean_text(value) -> str:
     return _CONTROL_RE.sub("", str(value)).strip()
 
 
+def strip_controls(text: str) -> tuple[str, int]:
+    """(text without control characters, lone surrogates, BOM or zero-width spaces; how many were removed)."""
+    return _CONTROL_RE.subn("", text)
+
+
 def clean_line(value) -> str:
     """A one-line text (title, name): internal whitespace runs become one space."""
     return _SPACES_RE.sub(" ", clean_text(value))
+
+
+def fold_spaces(text: str) -> str:
+    """clean_line of a text already through clean_text."""
+    return _SPACES_RE.sub(" ", text)
 
 
 def match_key(text: str | None) -> str:
@@ -86,48 +92,15 @@ class Price:
         return cls(None, True)
 
 
-_AMOUNT_RE = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(万元|万|元)?$")
-
-
-def _decimal(number: str) -> Decimal:
-    try:
-        return Decimal(number)
-    except InvalidOperation as exc:  # pragma: no cover - the regex already guards
-        raise ValueError(f"无法识别的金额 '{number}'") from exc
-
-
-def parse_amount_fen(raw, default_unit: str = "元") -> int:
-    """'1,200,000.00' / '85万元' / '85万' / '850000元' / '85' (in ``default_unit``) -> fen.
-
-    Money is kept exact: decimals are read as Decimal, never float; a result
-    with a fraction of a fen is refused.
-    """
-    text = halfwidth(clean_text(raw)).replace(",", "").replace(" ", "")
-    text = text.replace("￥", "").replace("¥", "").replace("RMB", "")
-    m = _AMOUNT_RE.match(text)
-    if not m:
-        raise ValueError(f"无法识别的金额 '{clean_text(raw)}'")
-    number, unit = m.group(1), m.group(2) or default_unit
-    if unit not in ("元", "万元", "万"):
-        raise ValueError(f"未知的金额单位 '{unit}'")
-    amount = _decimal(number) * (YUAN_PER_WAN if unit.startswith("万") else 1) * FEN_PER_YUAN
-    if amount < 0:
-        raise ValueError(f"金额不能为负数 '{clean_text(raw)}'")
-    if amount != amount.to_integral_value():
-        raise ValueError(f"金额精度超过分 '{clean_text(raw)}'")
-    if amount > MAX_AMOUNT_FEN:
-        raise ValueError(f"金额超过 10^15 分 '{clean_text(raw)}' (amount too large)")
-    return int(amount)
-
-
 def is_negotiable_text(raw) -> bool:
     text = clean_text(raw)
     return any(word in text for word in NEGOTIABLE_WORDS)
 
 
-def parse_price(raw, default_unit: str = "元", negotiable: bool = False) -> Price:
+def parse_price(raw, default_unit: str | None = "元", negotiable: bool = False) -> Price:
     """A listing's asking price: 面议 (or the market's negotiable flag) gives no
-    amount; otherwise a positive amount in fen."""
+    amount; otherwise a positive amount in fen (``default_unit`` None: the
+    market always writes the unit, so a bare number is refused as ambiguous)."""
     if negotiable or is_negotiable_text(raw):
         return Price.by_negotiation()
     if not clean_text(raw):
@@ -143,61 +116,26 @@ _RANGE_SPLIT_RE = re.compile(r"\s*(?:-|~|～|〜|—|–|至|到)\s*")
 
 def parse_budget(raw, default_unit: str = "万元") -> tuple[int | None, int | None]:
     """A demand's budget range: '50-100万元' / '50~100' (万元) / '30万元' / 面议 -> (min, max) fen."""
-    text = halfwidth(clean_text(raw)).replace(",", "")
+    text = halfwidth(clean_text(raw))
     if not text or is_negotiable_text(text):
         return None, None
-    unit = ""
+    unit = None
     for candidate in ("万元", "万", "元"):
         if text.endswith(candidate):
             unit, text = candidate, text[: -len(candidate)].strip()
             break
-    unit = unit or default_unit
     parts = [p for p in _RANGE_SPLIT_RE.split(text) if p != ""]
     if text.startswith("-") or not 1 <= len(parts) <= 2:
         raise ValueError(f"无法识别的预算 '{clean_text(raw)}'")
-    low, high = (parse_amount_fen(p + unit) for p in (parts[0], parts[-1]))
+    # a unit written after the range applies to both ends; a currency sign on one end means yuan there
+    low, high = (parse_amount_fen(p + unit) if unit else parse_amount_fen(p, default_unit)
+                 for p in (parts[0], parts[-1]))
     if low > high:
         raise ValueError(f"预算下限高于上限 '{clean_text(raw)}'")
     return low, high
 
 
-# --- dates ----------------------------------------------------------------
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
-_ISO_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-def _checked_date(year: int, month: int, day: int, raw: str) -> date:
-    if not 1 <= month <= 12:
-        raise ValueError(f"日期无效: 月份 {month} 不存在 ('{raw}')")
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"日期无效: {year}年{month}月没有{day}日 ('{raw}')") from None
-
-
-def parse_date(raw) -> date:
-    """'2024-03-05', '2024/3/5', '20240305', '2024年3月5日', '2024.3.5' or an ISO
-    8601 date-time (read in its own offset, then taken in Asia/Shanghai)."""
-    text = halfwidth(clean_text(raw))
-    if not text:
-        raise ValueError("缺少日期")
-    if _ISO_DATETIME_RE.match(text):
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"日期时间无效 '{text}'") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=SHANGHAI)
-        return moment.astimezone(SHANGHAI).date()
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
-        if m:
-            return _checked_date(*(int(g) for g in m.groups()), raw=text)
-    raise ValueError(f"无法识别的日期格式 '{text}'")
+# --- dates: see market.domain.feed_dates -------------------------------
 
 
 # --- vocabularies ---------------------------------------------------------
@@ -310,43 +248,11 @@ def normalise_patent(raw) -> str | None:
 
 
 # --- places ---------------------------------------------------------------
-YRD_CITIES: dict[str, tuple[str, ...]] = {
-    "上海": ("上海",),
-    "江苏": ("南京", "无锡", "徐州", "常州", "苏州", "南通", "连云港", "淮安", "盐城", "扬州",
-           "镇江", "泰州", "宿迁"),
-    "浙江": ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水"),
-    "安徽": ("合肥", "芜湖", "蚌埠", "淮南", "马鞍山", "淮北", "铜陵", "安庆", "黄山", "滁州", "阜阳",
-           "宿州", "六安", "亳州", "池州", "宣城"),
-}
-CITY_PROVINCE = {city: province for province, cities in YRD_CITIES.items() for city in cities}
-_PROVINCE_PREFIX_RE = re.compile(r"^(.+?(?:省|自治区))")
-
-
-@dataclass(frozen=True)
-class Place:
-    province: str | None
-    city: str | None
-
-
-def parse_place(raw, default_province: str | None = None) -> Place:
-    """'江苏省无锡市' / '无锡市' / '上海市' -> Place('江苏', '无锡').
-
-    A known city decides the province (a JS row saying '江苏省上海市' is in
-    上海); otherwise a province prefix, otherwise the market's province.
-    """
-    text = to_simplified(clean_line(raw)).replace(" ", "")
-    if not text:
-        return Place(default_province, None)
-    prefix = _PROVINCE_PREFIX_RE.match(text)
-    stated = taxonomy.canonical_province(prefix.group(1)) if prefix else None
-    rest = text[prefix.end():] if prefix and stated else text
-    city = _strip_suffix(rest, ("市", "地区")) if rest else None
-    if city in CITY_PROVINCE:
-        return Place(CITY_PROVINCE[city], city)
-    whole = taxonomy.canonical_province(rest)
-    if whole:
-        return Place(whole, None)
-    return Place(stated or default_province, city or None)
+@lru_cache(maxsize=8192)
+def parse_place(raw: str | None, default_province: str | None = None) -> places.Place:
+    """A place as sent (text) -> province / city / district (see market.domain.places);
+    cached: a feed names the same few places over and over."""
+    return places.parse_place(to_simplified(clean_line(raw)), default_province)
 
 
 _ORG_KIND_MARKERS = (

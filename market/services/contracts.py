@@ -14,7 +14,7 @@ from market.domain.accounts import Organisation
 from market.domain.contracts import (AMENDABLE, Contract, ContractImportRun, clean_province,
                                      registering_market)
 from market.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from market.domain.money import MAX_AMOUNT_FEN, wan_to_fen, yuan_to_fen
+from market.domain.money import YUAN, parse_amount_fen
 from market.domain.stats import DateRange
 
 from .common import get_or_404, load_actor, local_today, require_market
@@ -314,7 +314,6 @@ COLUMNS = {
 REQUIRED = ("external_id", "title", "contract_type", "field", "seller_name", "seller_province",
             "buyer_name", "buyer_province", "contract_amount", "tech_amount", "signed_on")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_AMOUNT = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?$")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
@@ -325,17 +324,11 @@ class RowError(Exception):
 
 
 def parse_amount(text: str, field: str) -> int:
-    """'12.5万元' / '12.5万' / '125000元' / '1,250,000.00' (元) -> fen."""
-    m = _AMOUNT.match((text or "").strip())
-    if not m:
-        raise RowError(field, f"金额格式错误: {text!r}")
+    """'12.5万元' / '12.5万' / '125000元' / '1,250,000.00' (元) -> fen, by the domain's one amount reading."""
     try:
-        fen = wan_to_fen(m[1]) if m[2] in ("万元", "万") else yuan_to_fen(m[1])
-    except ArithmeticError:   # decimal.InvalidOperation: more digits than Decimal's precision (28)
-        fen = MAX_AMOUNT_FEN + 1
-    if fen > MAX_AMOUNT_FEN:
-        raise RowError(field, f"金额超过 10^15 分: {text!r} (amount too large)")
-    return fen
+        return parse_amount_fen(text, YUAN)
+    except ValueError as exc:
+        raise RowError(field, f"金额格式错误: {exc}") from None
 
 
 def parse_date(text: str, field: str = "signed_on") -> date:

@@ -30,26 +30,27 @@ from sqlalchemy.orm import selectinload
 
 from market.adapters import orm
 from market.adapters.feeds import HEAD_BYTES, adapter_for
-from market.adapters.orm_imports import achievement_match_keys, import_row_errors, import_runs
+from market.adapters.orm_imports import achievement_match_keys, import_runs
 from market.domain import normalise as nz
 from market.domain.accounts import Organisation
 from market.domain.achievements import Achievement, AchievementListing
 from market.domain.demands import Demand
 from market.domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from market.domain.feeds import (
-    ACHIEVEMENTS, DemandRecord, ImportRun, ListingRecord, RejectedRow, RowError,
+    ACHIEVEMENTS, DemandRecord, HeaderReport, ImportRun, ListingRecord, RejectedRow, RowError,
 )
 
 from .common import load_actor
+from .import_reports import notes_of_run, run_view, store_notes
 
 BATCH_ROWS = 500
 REPORT_ERRORS = 1000  # row errors returned inline with a run report (all are stored)
 Progress = Callable[[int, int], None]  # (rows done, rows total)
 
 LISTING_FIELDS = ("title", "abstract", "keywords", "ip_type", "application_numbers", "field", "maturity",
-                  "transfer_modes", "province", "city")
+                  "transfer_modes", "province", "city", "district")
 DEMAND_FIELDS = ("title", "description", "field", "budget_min_fen", "budget_max_fen", "deadline",
-                 "cooperation_mode", "province", "city")
+                 "cooperation_mode", "province", "city", "district")
 
 
 # --- entry points -----------------------------------------------------------
@@ -87,7 +88,7 @@ def import_feed(uow, market_code: str, source, filename: str | None, actor_id: i
                     progress(done, scan.rows)
             run.finish(now)
             uow.commit()
-            return run_view(run, _errors_of(uow, run.id, REPORT_ERRORS))
+            return run_view(run, *notes_of_run(uow.session, run.id, REPORT_ERRORS))
         except Exception:
             uow.rollback()
             _mark_failed(uow, run, now)
@@ -139,19 +140,7 @@ def get_run(uow, market_code: str, run_id: int, actor_id: int, error_limit: int 
         run = uow.session.get(ImportRun, run_id)
         if run is None or run.market_code != market_code.upper():
             raise NotFound(f"导入记录 {run_id} 不存在 (not found)")
-        return run_view(run, _errors_of(uow, run.id, error_limit))
-
-
-def run_view(run: ImportRun, errors: list[dict] | None = None) -> dict:
-    view = {
-        "id": run.id, "market_code": run.market_code, "kind": run.kind, "filename": run.filename,
-        "file_hash": run.file_hash, "size_bytes": run.size_bytes, "actor_id": run.actor_id,
-        "status": run.status, "started_at": run.started_at, "finished_at": run.finished_at,
-        "counts": run.counts, "reconciles": run.reconciles,
-    }
-    if errors is not None:
-        view["errors"] = errors
-    return view
+        return run_view(run, *notes_of_run(uow.session, run.id, error_limit))
 
 
 # --- reading ----------------------------------------------------------------
@@ -222,6 +211,8 @@ def _scan(adapter, stream: BinaryIO, kind: str | None) -> _Scan:
     superseded: dict[str, int] = {}
     rows = 0
     for parsed in adapter.read(reader, detected):
+        if isinstance(parsed, HeaderReport):
+            continue
         rows += 1
         key = getattr(parsed, "external_id", None)
         if key and not isinstance(parsed, RejectedRow):
@@ -281,14 +272,6 @@ def _authorise(uow, market_code: str, actor_id: int | None) -> None:
     user = load_actor(uow, actor_id)
     if not user.operates(market_code.upper()):
         raise Forbidden("只有该市场的运营人员或管理员可以导入 (operator of this market or admin only)")
-
-
-def _errors_of(uow, run_id: int, limit: int | None) -> list[dict]:
-    t = import_row_errors.c
-    stmt = select(t.row, t.external_id, t.field, t.reason).where(t.run_id == run_id).order_by(t.id)
-    if limit:
-        stmt = stmt.limit(limit)
-    return [dict(r._mapping) for r in uow.session.execute(stmt)]
 
 
 def _mark_failed(uow, run: ImportRun, now: datetime) -> None:
@@ -356,9 +339,13 @@ class _Importer:
 
     def process(self, batch: list) -> None:
         errors: list[RowError] = []
+        warnings: list[RowError] = []
         records = []
         for parsed in batch:
-            if isinstance(parsed, RejectedRow):
+            if isinstance(parsed, HeaderReport):
+                self.run.header = parsed.as_dict()
+                warnings.extend(parsed.warnings())
+            elif isinstance(parsed, RejectedRow):
                 errors.extend(parsed.errors)
                 self.run.count("rejected")
             elif self.superseded.get(parsed.external_id, parsed.row) != parsed.row:
@@ -368,13 +355,11 @@ class _Importer:
                 self.run.count("rejected")
             else:
                 records.append(parsed)
+                warnings.extend(parsed.warnings)
         if records:
             errors.extend(self.upsert(records))
         self.uow.flush()
-        if errors:
-            self.uow.session.execute(insert(import_row_errors), [
-                {"run_id": self.run.id, "row": e.row, "external_id": nz.clean_text(e.external_id)[:64] or None,
-                 "field": nz.clean_text(e.field)[:64], "reason": nz.clean_text(e.reason)} for e in errors])
+        store_notes(self.uow.session, self.run.id, errors, warnings)
 
     def upsert(self, records: list) -> list[RowError]:
         raise NotImplementedError
@@ -453,7 +438,7 @@ class _AchievementImporter(_Importer):
             ip_type=record.ip_type, now=self.now, abstract=record.abstract, keywords=record.keywords,
             application_numbers=record.application_numbers, maturity=record.maturity,
             transfer_modes=record.transfer_modes, price_fen=record.price_fen, province=record.province,
-            city=record.city, created_by_id=self.actor_id)
+            city=record.city, district=record.district, created_by_id=self.actor_id)
         achievement.publish_imported(self.actor_id, self.now, reason=self.reason)
         achievement.listings.append(self._listing(record))
         if record.withdrawn:
@@ -674,7 +659,7 @@ class _DemandImporter(_Importer):
             description=record.description, field=record.field, budget_min_fen=record.budget_min_fen,
             budget_max_fen=record.budget_max_fen, deadline=record.deadline,
             cooperation_mode=record.cooperation_mode, province=record.province, city=record.city,
-            created_by_id=self.actor_id, external_id=record.external_id)
+            district=record.district, created_by_id=self.actor_id, external_id=record.external_id)
         demand.publish_imported(self.actor_id, self.now, reason=self.reason)
         self.uow.demands.add(demand)
         return demand

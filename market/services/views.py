@@ -39,7 +39,7 @@ def achievement_view(a, *, with_history: bool = False) -> dict:
         "price_fen": a.price_fen, "negotiable": a.negotiable, "market_code": a.market_code,
         "markets": sorted({a.market_code, *(li.market_code for li in a.listings if li.status == "listed")}),
         "listings": [listing_view(li) for li in a.listings],
-        "province": a.province, "city": a.city, "status": a.status,
+        "province": a.province, "city": a.city, "district": a.district, "status": a.status,
         "rejection_reason": a.rejection_reason, "created_at": a.created_at,
         "updated_at": a.updated_at, "published_at": a.published_at,
     }
@@ -54,7 +54,7 @@ def demand_view(d, today: date, *, with_history: bool = False) -> dict:
         "enterprise": {"id": d.enterprise.id, "name": d.enterprise.name, "province": d.enterprise.province},
         "field": d.field, "budget_min_fen": d.budget_min_fen, "budget_max_fen": d.budget_max_fen,
         "deadline": d.deadline, "cooperation_mode": d.cooperation_mode, "market_code": d.market_code,
-        "external_id": d.external_id, "province": d.province, "city": d.city,
+        "external_id": d.external_id, "province": d.province, "city": d.city, "district": d.district,
         "status": d.display_status(today), "rejection_reason": d.rejection_reason,
         "created_at": d.created_at, "updated_at": d.updated_at, "published_at": d.published_at,
     }

@@ -5,7 +5,7 @@ set on upgrade, as new ones are by default), contracts.agreement_id / publicity_
 deal a contract came from) and contracts.source widened for 'agreement'.
 
 Revision ID: 0014_deals
-Revises: 0012_deposit_release_by
+Revises: 0013_import_warnings
 Create Date: 2026-12-02 07:48:31.872509
 """
 from alembic import op
@@ -14,7 +14,7 @@ import market.adapters.types
 
 
 revision = '0014_deals'
-down_revision = '0012_deposit_release_by'
+down_revision = '0013_import_warnings'
 branch_labels = None
 depends_on = None
 

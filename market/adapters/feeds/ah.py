@@ -36,9 +36,14 @@ class AnhuiFeed(FeedAdapter):
 
     def read(self, stream: BinaryIO, kind: str) -> Iterator[Parsed]:
         required = REQUIRED_LISTING if kind == ACHIEVEMENTS else REQUIRED_DEMAND
-        for number, row, problem in csv_rows(stream, ENCODING, self, required):
+        columns = LISTING_COLUMNS if kind == ACHIEVEMENTS else DEMAND_COLUMNS
+        documented = [c for name, c in columns.items() if not (kind == ACHIEVEMENTS and name == "external_id")]
+        id_column = "序号" if kind == ACHIEVEMENTS else columns["external_id"]
+        rows = csv_rows(stream, ENCODING, self, required, documented, id_column)
+        yield next(rows)  # the header report
+        for number, row, problem, row_id in rows:
             if problem:
-                yield malformed(self.code, number, None, problem)
+                yield malformed(self.code, number, row_id, problem)
             elif kind == ACHIEVEMENTS:
                 yield build_listing(self.code, self._listing(number, row), LISTING_COLUMNS, derive_key=True)
             else:
@@ -52,8 +57,8 @@ class AnhuiFeed(FeedAdapter):
             row=number, external_id=None, title=row[c["title"]], abstract=row.get(c["abstract"]),
             patents=[patent] if patent.strip() else [], ip_type=row[c["ip_type"]], holder=row[c["holder"]],
             field_label=row[c["field_label"]], transfer_mode=row[c["transfer_mode"]], price=row[c["price"]],
-            price_unit="元", listed_on=row[c["listed_on"]], place=row.get(c["place"]),
-            maturity=row[c["maturity"]],
+            price_unit=None, listed_on=row[c["listed_on"]], place=row.get(c["place"]),
+            maturity=row[c["maturity"]], market_id=row.get(c["row_number"]), excel_dates=True,
         )
 
     @staticmethod
@@ -64,5 +69,5 @@ class AnhuiFeed(FeedAdapter):
             description=row.get(c["description"]), enterprise=row[c["enterprise"]],
             field_label=row[c["field_label"]], budget=row[c["budget"]], budget_unit="万元",
             deadline=row.get(c["deadline"]), cooperation_mode=row[c["cooperation_mode"]],
-            place=row.get(c["place"]),
+            place=row.get(c["place"]), excel_dates=True,
         )

@@ -15,7 +15,10 @@ import json
 from abc import ABC, abstractmethod
 from typing import BinaryIO, Iterable, Iterator
 
-from market.domain.feeds import ACHIEVEMENTS, DEMANDS, FeedUnreadable, Parsed, RejectedRow, RowError
+from market.adapters.feeds.csv_structure import CsvRow, PhysicalLines, data_rows
+from market.domain.feeds import (
+    ACHIEVEMENTS, DEMANDS, FeedUnreadable, HeaderReport, Parsed, RejectedRow, RowError,
+)
 
 csv.field_size_limit(16 * 1024 * 1024)
 HEAD_BYTES = 1024 * 1024  # enough for the header or first record of any feed
@@ -69,12 +72,14 @@ def _decoded_lines(wrapper: io.TextIOWrapper, encoding: str, adapter: FeedAdapte
         raise adapter.unreadable(f"文件编码不是 {encoding_name(encoding)} (有无法解码的字节: {exc.reason})") from None
 
 
-def csv_rows(stream: BinaryIO, encoding: str, adapter: FeedAdapter,
-             required: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:
-    """(row number, {column: value}, problem) per data row; row 1 is the first after the header."""
-    reader = csv.reader(text_stream(stream, encoding, adapter))
+def csv_rows(stream: BinaryIO, encoding: str, adapter: FeedAdapter, required: Iterable[str],
+             documented: Iterable[str] = (), id_column: str | None = None) -> Iterator[CsvRow]:
+    """A ``HeaderReport``, then (row number, {column: value}, problem, row id) per
+    data row; row 1 is the first after the header. Structure problems (see
+    ``market.adapters.feeds.csv_structure``) name the physical lines they cover."""
+    lines = PhysicalLines(text_stream(stream, encoding, adapter))
     try:
-        header = next(reader)
+        header = next(csv.reader(lines))
     except StopIteration:
         raise adapter.unreadable("文件为空") from None
     except csv.Error as exc:
@@ -83,18 +88,10 @@ def csv_rows(stream: BinaryIO, encoding: str, adapter: FeedAdapter,
     missing = [c for c in required if c not in header]
     if missing:
         raise adapter.unreadable(f"缺少列 {', '.join(missing)}; 表头为 {', '.join(header[:8])}")
-    number = 0
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue  # blank line
-            number += 1
-            if len(values) != len(header):
-                yield number, None, f"列数与表头不符 ({len(values)} 列, 应为 {len(header)} 列)"
-                continue
-            yield number, dict(zip(header, values)), None
-    except csv.Error as exc:
-        raise adapter.unreadable(f"第 {number + 1} 行不是有效的 CSV ({exc})") from None
+    documented = list(documented)
+    yield header_report(adapter.code, header, documented, required)
+    lines.taken.clear()
+    yield from data_rows(lines, header, id_column)
 
 
 def jsonl_rows(stream: BinaryIO, adapter: FeedAdapter) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -172,10 +169,39 @@ def encoding_name(encoding: str) -> str:
     return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GB18030"}.get(encoding, encoding.upper())
 
 
-def malformed(market_code: str, number: int, external_id: str | None, problem: str) -> RejectedRow:
-    error = RowError(market_code, number, external_id, "(row)", problem)
+def header_report(market_code: str, found: Iterable[str], documented: Iterable[str],
+                  required: Iterable[str]) -> HeaderReport:
+    """The header found against the documented one: unknown columns, and the
+    documented optional columns that are absent (required ones refuse the file)."""
+    found, documented, required = list(found), list(documented), set(required)
+    return HeaderReport(market_code, tuple(found), tuple(c for c in found if c not in documented),
+                        tuple(c for c in documented if c not in found and c not in required))
+
+
+class KeyCensus:
+    """The keys seen over all objects of a JSON feed, for its header report."""
+
+    def __init__(self):
+        self.keys: dict[str, None] = {}
+
+    def see(self, obj: dict) -> dict:
+        for key in obj:
+            if key not in self.keys:
+                self.keys[key] = None
+        return obj
+
+    def report(self, market_code: str, documented: Iterable[str], required: Iterable[str]) -> HeaderReport:
+        return header_report(market_code, self.keys, documented, required)
+
+
+def malformed(market_code: str, number: int, external_id: str | None, problem: str,
+              field: str = "(row)") -> RejectedRow:
+    error = RowError(market_code, number, external_id, field, problem)
     return RejectedRow(market_code, number, external_id, (error,))
 
 
-def text_of(value) -> str:
-    return "" if value is None else str(value)
+def text_id(value) -> str | None:
+    """A row's id for its error report, if it was sent as a string or integer."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value).strip()[:64] or None

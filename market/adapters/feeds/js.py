@@ -34,9 +34,11 @@ class JiangsuFeed(FeedAdapter):
 
     def read(self, stream: BinaryIO, kind: str) -> Iterator[Parsed]:
         columns = LISTING_COLUMNS if kind == ACHIEVEMENTS else DEMAND_COLUMNS
-        for number, row, problem in csv_rows(stream, ENCODING, self, required_columns(columns)):
+        rows = csv_rows(stream, ENCODING, self, required_columns(columns), columns.values(), columns["external_id"])
+        yield next(rows)  # the header report
+        for number, row, problem, row_id in rows:
             if problem:
-                yield malformed(self.code, number, None, problem)
+                yield malformed(self.code, number, row_id, problem)
             elif kind == ACHIEVEMENTS:
                 yield build_listing(self.code, self._listing(number, row), LISTING_COLUMNS)
             else:
@@ -52,6 +54,7 @@ class JiangsuFeed(FeedAdapter):
             ip_type=row[c["ip_type"]], holder=row[c["holder"]], field_label=row[c["field_label"]],
             transfer_mode=row[c["transfer_mode"]], price=row[c["price"]], price_unit="万元",
             listed_on=row[c["listed_on"]], place=row.get(c["place"]), maturity=row[c["maturity"]],
+            excel_dates=True,
         )
 
     @staticmethod
@@ -62,5 +65,5 @@ class JiangsuFeed(FeedAdapter):
             description=row.get(c["description"]), enterprise=row[c["enterprise"]],
             field_label=row[c["field_label"]], budget=row[c["budget"]], budget_unit="万元",
             deadline=row.get(c["deadline"]), cooperation_mode=row[c["cooperation_mode"]],
-            place=row.get(c["place"]),
+            place=row.get(c["place"]), excel_dates=True,
         )

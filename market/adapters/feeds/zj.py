@@ -15,7 +15,7 @@ from typing import BinaryIO, Iterator
 import ijson
 
 from market.adapters.feeds.base import (
-    FeedAdapter, UTF8_BOM, first_line, jsonl_rows, malformed, strip_bom, text_of,
+    FeedAdapter, KeyCensus, UTF8_BOM, first_line, jsonl_rows, malformed, strip_bom, text_id,
 )
 from market.domain.feeds import (
     ACHIEVEMENTS, DEMANDS, Parsed, RawDemand, RawListing, build_demand, build_listing,
@@ -29,7 +29,9 @@ LISTING_COLUMNS = {
 DEMAND_COLUMNS = {
     "external_id": "demandNo", "title": "title", "enterprise": "company", "field_label": "field",
     "budget": "budget", "deadline": "deadline", "cooperation_mode": "cooperation",
+    "description": "description", "place": "city",
 }
+OPTIONAL = {"abstract", "keywords", "patents", "place", "status", "description", "deadline"}
 STATUS = {"1": False, "0": True}  # zt -> withdrawn?
 
 
@@ -67,40 +69,50 @@ class ZhejiangFeed(FeedAdapter):
         raise self.unreadable("既不是成果导出 {total, rows, exportTime} 也不是需求 JSON Lines (demandNo)")
 
     def read(self, stream: BinaryIO, kind: str) -> Iterator[Parsed]:
+        keys = KeyCensus()
         if kind == ACHIEVEMENTS:
-            yield from self._achievements(stream)
+            yield from self._achievements(stream, keys)
+            columns = LISTING_COLUMNS
         else:
             for number, obj, problem in jsonl_rows(stream, self):
-                yield malformed(self.code, number, None, problem) if problem else self._demand(number, obj)
+                yield malformed(self.code, number, None, problem) if problem else self._demand(number, keys.see(obj))
+            columns = DEMAND_COLUMNS
+        documented = [c.split(".")[0] for c in columns.values()]
+        yield keys.report(self.code, documented,
+                          [c.split(".")[0] for name, c in columns.items() if name not in OPTIONAL])
 
-    def _achievements(self, stream: BinaryIO) -> Iterator[Parsed]:
+    def _achievements(self, stream: BinaryIO, keys: KeyCensus) -> Iterator[Parsed]:
         number = 0
         try:
-            for obj in ijson.items(_SkipBom(stream), "rows.item"):
+            for obj in ijson.items(_SkipBom(stream), "rows.item", use_float=False):
                 number += 1
                 if not isinstance(obj, dict):
                     yield malformed(self.code, number, None, "rows 中的元素应为 JSON 对象")
                     continue
-                yield self._listing(number, obj)
+                yield self._listing(number, keys.see(obj))
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise self.unreadable(f"JSON 在第 {number + 1} 条附近无法解析 ({exc})") from None
         if number == 0:
             raise self.unreadable("没有 rows 数组或数组为空")
 
     def _listing(self, number: int, obj: dict) -> Parsed:
-        status = text_of(obj.get("zt")).strip() or "1"
-        if status not in STATUS:
-            return malformed(self.code, number, text_of(obj.get("cgbh")), f"未知的状态 zt='{status}'")
+        row_id = text_id(obj.get("cgbh"))
+        status = obj.get("zt")
+        status = "1" if status in (None, "") else status
+        if isinstance(status, int) and not isinstance(status, bool):
+            status = str(status)
+        if not isinstance(status, str) or status.strip() not in STATUS:
+            return malformed(self.code, number, row_id, f"未知的状态 zt={status!r}", field="zt")
         patents = obj.get("zl") or []
         if not isinstance(patents, list) or not all(isinstance(p, dict) for p in patents):
-            return malformed(self.code, number, text_of(obj.get("cgbh")), "zl 应为 [{zlh, zllx}] 列表")
+            return malformed(self.code, number, row_id, "zl 应为 [{zlh, zllx}] 列表", field="zl")
         raw = RawListing(
-            row=number, external_id=text_of(obj.get("cgbh")), title=obj.get("cgmc"), abstract=obj.get("cgjj"),
-            keywords=obj.get("gjc"), patents=[text_of(p.get("zlh")) for p in patents if p.get("zlh")],
-            ip_type=obj.get("cglx"), holder=obj.get("cgsyr"), field_label=text_of(obj.get("jsly")).zfill(2),
-            transfer_mode=obj.get("jyfs"), price=text_of(obj.get("jg")), price_unit="元",
-            listed_on=text_of(obj.get("fbsj")), place=obj.get("ssdq"), maturity=obj.get("cssd"),
-            withdrawn=STATUS[status],
+            row=number, external_id=obj.get("cgbh"), title=obj.get("cgmc"), abstract=obj.get("cgjj"),
+            keywords=obj.get("gjc"), patents=[p.get("zlh") for p in patents if p.get("zlh") not in (None, "")],
+            ip_type=obj.get("cglx"), holder=obj.get("cgsyr"), field_label=_code(obj.get("jsly")),
+            transfer_mode=obj.get("jyfs"), price=obj.get("jg"), price_unit=None,
+            listed_on=obj.get("fbsj"), place=obj.get("ssdq"), maturity=obj.get("cssd"),
+            withdrawn=STATUS[status.strip()],
         )
         return build_listing(self.code, raw, LISTING_COLUMNS)
 
@@ -108,7 +120,14 @@ class ZhejiangFeed(FeedAdapter):
         raw = RawDemand(
             row=number, external_id=obj.get("demandNo"), title=obj.get("title"),
             description=obj.get("description"), enterprise=obj.get("company"),
-            field_label=text_of(obj.get("field")).zfill(2), budget=obj.get("budget"),
+            field_label=_code(obj.get("field")), budget=obj.get("budget"),
             deadline=obj.get("deadline"), cooperation_mode=obj.get("cooperation"), place=obj.get("city"),
         )
         return build_demand(self.code, raw, DEMAND_COLUMNS)
+
+
+def _code(value):
+    """A field code 1-10 / "01"-"10" as its two-digit text; any other type is left for the row check to refuse."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip().zfill(2) if isinstance(value, str) else value

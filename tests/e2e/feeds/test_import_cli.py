@@ -34,3 +34,14 @@ def test_demo_feeds_import_and_reimport_changes_nothing(app, tmp_path):
     services = app.extensions["market"]
     reports = import_demo_feeds(services.uow_factory, services.clock.now(), tmp_path, per_market=12)
     assert all(r["counts"]["created"] == r["counts"]["updated"] == 0 for r in reports)
+
+
+def test_cli_import_lists_the_warnings_beside_the_rejected_rows(app, tmp_path):
+    import json
+    row = json.loads((FIXTURES / "sh_achievements.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    path = tmp_path / "sh.jsonl"
+    path.write_text(json.dumps(row | {"summary": "<p>第一段</p>", "grade": "A"}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["market", "import", "--market", "SH", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "警告" in result.output and "summary" in result.output and "grade" in result.output

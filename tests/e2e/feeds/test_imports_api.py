@@ -134,7 +134,7 @@ def test_a_rejected_row_with_unstorable_text_is_reported_not_a_500(client, cast,
     response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(**changes))
     assert response.status_code == 201, response.get_json()
     report = response.get_json()
-    assert report["counts"]["rejected"] == 1 and [e["field"] for e in report["errors"]] == ["(row)"]
+    assert report["counts"]["rejected"] == 1 and [e["field"] for e in report["errors"]] == ["status"]
     stored = client.get(f"/api/v1/markets/SH/imports/{report['id']}", headers=cast["op_sh"]).get_json()
     assert stored["errors"] == report["errors"]
     assert all("\u0000" not in (e["external_id"] or "") + e["reason"] for e in stored["errors"])
@@ -145,3 +145,25 @@ def test_a_listing_with_a_lone_surrogate_in_its_text_is_imported_without_it(clie
     response = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(**changes))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["counts"]["created"] == 1
+    if "projectNo" not in changes:  # a text that lost a character says so (an id is a key, not a text)
+        assert [w["field"] for w in response.get_json()["warnings"]] == list(changes)
+
+
+def test_warnings_and_the_header_found_are_in_the_run_resource_beside_the_row_errors(client, cast):
+    data = _sh_line(title="一种&quot;测温&quot;方法", grade="A") + _sh_line(projectNo="SH-T-X2", priceNegotiable="也许")
+    report = upload(client, "SH", "x.jsonl", cast["op_sh"], data=data).get_json()
+    assert report["counts"]["rows_read"] == 2 and report["reconciles"]
+    assert {(w["row"], w["field"]) for w in report["warnings"]} == {(0, "grade"), (1, "title")}
+    assert [(e["row"], e["external_id"], e["field"]) for e in report["errors"]] == [(2, "SH-T-X2", "priceNegotiable")]
+    assert report["header"]["unknown"] == ["grade"] and "title" in report["header"]["found"]
+    run = client.get(f"/api/v1/markets/SH/imports/{report['id']}", headers=cast["op_sh"]).get_json()
+    assert (run["warnings"], run["errors"], run["header"]) == (report["warnings"], report["errors"], report["header"])
+    achievements = client.get("/api/v1/achievements?per_page=100").get_json()["items"]
+    assert [a["title"] for a in achievements] == ['一种"测温"方法']
+
+
+def test_an_imported_place_shows_its_city_and_district_apart(client, cast):
+    report = upload(client, "SH", "x.jsonl", cast["op_sh"], data=_sh_line(city="江苏省苏州市工业园区")).get_json()
+    assert report["counts"]["created"] == 1 and report["warnings"] == []
+    [item] = client.get("/api/v1/achievements?per_page=10").get_json()["items"]
+    assert (item["province"], item["city"], item["district"]) == ("江苏", "苏州", "工业园区")

@@ -88,3 +88,16 @@ def test_import_runs_are_recorded_with_their_errors(uow_factory, staff):
     (run,) = svc.list_import_runs(uow_factory(), actor_id=staff["op_sh"], market_code="SH")
     assert run["counts"]["rejected"] == 4 and len(run["sha256"]) == 64
     assert svc.get_import_run(uow_factory(), actor_id=staff["op_sh"], market_code="SH", run_id=run["id"])["errors"]
+
+
+@pytest.mark.parametrize("amounts, field", [("12.345,1万元", "contract_amount"), ("\"￥850,000\",1万元", None)])
+def test_register_amounts_are_read_by_the_one_amount_reading_of_feeds(uow_factory, staff, amounts, field):
+    """Sub-fen amounts are refused (not rounded), and a yuan sign means yuan, as in the market feeds."""
+    row = f"SH-2025-0100,金额读法,技术服务,电子信息,浦江视觉科技有限公司,上海,甬城模具有限公司,浙江,{amounts},2025-07-01,"
+    report = _import(uow_factory, staff, _csv([row]))
+    if field:
+        [error] = report["errors"]
+        assert error["field"] == field and "分" in str(error), error
+        return
+    with uow_factory() as uow:
+        assert svc.contracts_repo(uow).by_external_id("SH", "SH-2025-0100").contract_amount_fen == 85_000_000

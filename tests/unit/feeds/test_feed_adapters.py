@@ -7,14 +7,16 @@ import pytest
 from market.adapters.feeds import ADAPTERS, HEAD_BYTES, adapter_for
 from market.adapters.feeds.base import FeedAdapter
 from market.domain.errors import NotFound
-from market.domain.feeds import ACHIEVEMENTS, DEMANDS, DemandRecord, FeedUnreadable, ListingRecord, RejectedRow
+from market.domain.feeds import (
+    ACHIEVEMENTS, DEMANDS, DemandRecord, FeedUnreadable, HeaderReport, ListingRecord, RejectedRow,
+)
 
 
 def read(path, code=None, data: bytes | None = None):
     adapter = ADAPTERS[code or path.name[:2].upper()]
     data = path.read_bytes() if data is None else data
     kind = adapter.detect_kind(data[:HEAD_BYTES])
-    return kind, list(adapter.read(io.BytesIO(data), kind))
+    return kind, [r for r in adapter.read(io.BytesIO(data), kind) if not isinstance(r, HeaderReport)]
 
 
 def by_id(rows):

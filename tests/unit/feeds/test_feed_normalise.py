@@ -5,6 +5,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from market.domain import normalise as nz
+from market.domain.money import parse_amount_fen
+from market.domain.places import Place
 from market.domain.taxonomy import FIELDS
 
 
@@ -49,7 +51,7 @@ def test_zero_price_is_refused_rather_than_read_as_free():
 
 @given(st.integers(min_value=1, max_value=10**9))
 def test_whole_yuan_amounts_round_trip_exactly(yuan):
-    assert nz.parse_amount_fen(f"{yuan:,}.00") == yuan * 100
+    assert parse_amount_fen(f"{yuan:,}.00") == yuan * 100
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -164,7 +166,7 @@ def test_bad_check_character_is_refused():
     ("", "安徽", None),
 ])
 def test_places_give_canonical_province_and_city(raw, province, city):
-    assert nz.parse_place(raw, default_province="安徽") == nz.Place(province, city)
+    assert nz.parse_place(raw, default_province="安徽") == Place(province, city)
 
 
 @pytest.mark.parametrize("name, kind", [
@@ -182,3 +184,19 @@ def test_keywords_split_on_chinese_semicolons_and_deduplicate():
     assert nz.split_keywords("炭化；聚酰亚胺；炭化") == ["炭化", "聚酰亚胺"]
     assert nz.split_keywords(["a", " ", "b"]) == ["a", "b"]
     assert nz.split_keywords("") == []
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("￥500,000", (50_000_000, 50_000_000)),          # a yuan sign means yuan in the 万元 budget column
+    ("￥500,000-￥800,000", (50_000_000, 80_000_000)),
+    ("50-80万", (50_000_000, 80_000_000)),
+    ("500000-800000元", (50_000_000, 80_000_000)),
+])
+def test_budget_amounts_are_read_by_the_one_amount_reading(raw, expected):
+    assert nz.parse_budget(raw, "万元") == expected
+
+
+def test_a_budget_without_unit_where_the_market_always_writes_one_is_ambiguous():
+    assert nz.parse_budget("50万", None) == (50_000_000, 50_000_000)
+    with pytest.raises(ValueError, match="单位"):
+        nz.parse_budget("50-80", None)

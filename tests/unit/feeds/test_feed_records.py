@@ -1,6 +1,7 @@
 """The shared row checks (build_listing / build_demand) and the run's bookkeeping."""
 import pytest
 
+from market.domain.achievements import MAX_KEYWORDS
 from market.domain.feeds import (
     ImportRun, ListingRecord, RawDemand, RawListing, RejectedRow, build_demand, build_listing, synthetic_key,
 )
@@ -34,9 +35,18 @@ def test_over_long_title_is_rejected_rather_than_truncated():
     assert "200" in rejected.errors[0].reason
 
 
-def test_keywords_beyond_the_platform_limit_are_dropped():
-    record = build_listing("SH", raw(keywords=[f"词{i}" for i in range(30)]), COLUMNS)
-    assert len(record.keywords) == 20
+def test_a_listing_with_29_keywords_keeps_all_of_them():
+    record = build_listing("SH", raw(keywords=[f"词{i}" for i in range(29)]), COLUMNS)
+    assert record.keywords == [f"词{i}" for i in range(29)] and record.warnings == ()
+
+
+def test_keywords_beyond_the_cap_are_kept_up_to_it_with_a_warning():
+    record = build_listing("SH", raw(keywords=[f"词{i}" for i in range(MAX_KEYWORDS + 5)]),
+                           {"keywords": "keywords"})
+    assert record.keywords == [f"词{i}" for i in range(MAX_KEYWORDS)]
+    [warning] = record.warnings
+    assert (warning.field, warning.external_id) == ("keywords", "X-1")
+    assert f"共 {MAX_KEYWORDS + 5} 个" in warning.reason
 
 
 def test_missing_market_id_is_rejected_unless_the_market_keys_rows_itself():
