@@ -13,12 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Config:
+    ENV_NAME = "development"
     SECRET_KEY: str | None = None
     DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'market.sqlite'}"
     SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
     SEARCH_INDEX_DIR = str(ROOT / "search_index")
     TOKEN_TTL_HOURS = 24 * 7
-    AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (revocation: ≤ 1 s late elsewhere)
+    AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (with Redis; revocation is shared at once)
     LOGIN_RATE_LIMIT = "10 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_PAGE_SIZE = 100
@@ -50,6 +51,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-only-not-secret"
     DATABASE_URL = "sqlite://"
@@ -61,6 +63,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     """Everything from the environment; missing secrets stop the start-up."""
+    ENV_NAME = "production"
 
     def __init__(self) -> None:
         env = os.environ

@@ -173,6 +173,18 @@ def cast(app, client) -> Cast:
 
 
 @pytest.fixture
+def redis_url():
+    """The shared Redis; tests namespace their keys and channels per run."""
+    import redis
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:   # noqa: BLE001
+        pytest.skip("Redis at 127.0.0.1:6379 is not reachable")
+    return url
+
+
+@pytest.fixture
 def shared_data_dir() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent (fresh clone): nothing to read")

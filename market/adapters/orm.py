@@ -8,7 +8,7 @@ from `start_mappers()`.
 from __future__ import annotations
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, UniqueConstraint, false)
 from sqlalchemy.orm import registry, relationship
 
 from market.domain.accounts import ApiToken, Market, Organisation, User
@@ -57,6 +57,7 @@ users = Table(
     Column("market_code", ForeignKey("markets.code")),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("password_reset_required", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 api_tokens = Table(

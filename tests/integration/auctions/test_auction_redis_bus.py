@@ -3,20 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 
 from market.adapters.events import RedisEventBus, follow
-
-
-@pytest.fixture
-def redis_url():
-    import redis
-    url = "redis://127.0.0.1:6379/0"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except Exception:   # noqa: BLE001
-        pytest.skip("Redis at 127.0.0.1:6379 is not reachable")
-    return url
 
 
 def test_an_event_published_by_one_client_reaches_a_subscriber_of_another(redis_url):
