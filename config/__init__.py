@@ -2,7 +2,10 @@
 
 Development is the embedded default (SQLite file under `instance/`, Whoosh index
 under `search_index/`), so `make run` works on a bare machine. Production reads
-everything secret from the environment and refuses to start without it.
+everything from the environment and refuses to start on settings meant for a laptop.
+
+There is no SECRET_KEY: nothing signs anything with it (the API keeps no cookie session;
+bearer tokens are random and stored hashed), so it is not asked for.
 """
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY: str | None = None
     DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'market.sqlite'}"
     SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
     SEARCH_INDEX_DIR = str(ROOT / "search_index")
@@ -46,14 +48,12 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = "dev-only-not-secret"
     REDIS_URL = os.environ.get("REDIS_URL")
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-only-not-secret"
     DATABASE_URL = "sqlite://"
     SEARCH_BACKEND = "fake"
     LOGIN_RATE_LIMIT = "1000 per minute"
@@ -62,17 +62,18 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Everything from the environment; missing secrets stop the start-up."""
+    """Everything from the environment; a missing or laptop-grade setting stops the start-up."""
     ENV_NAME = "production"
 
     def __init__(self) -> None:
         env = os.environ
-        required = ("SECRET_KEY", "DATABASE_URL")
-        missing = [k for k in required if not env.get(k)]
-        if missing:
-            raise RuntimeError(f"missing required environment variables: {', '.join(missing)}")
-        self.SECRET_KEY = env["SECRET_KEY"]
-        self.DATABASE_URL = env["DATABASE_URL"]
+        url = env.get("DATABASE_URL")
+        if not url:
+            raise RuntimeError("missing required environment variable: DATABASE_URL")
+        if database_family(url) == "sqlite":
+            raise RuntimeError("production refuses SQLite (DATABASE_URL): one file cannot serve several "
+                               "workers' writes; use postgresql+psycopg://...")
+        self.DATABASE_URL = url
         self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "postgres")
         self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR", Config.SEARCH_INDEX_DIR)
         self.REDIS_URL = env.get("REDIS_URL")
@@ -82,6 +83,11 @@ class ProductionConfig(Config):
         self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
 
 
+def database_family(url: str) -> str:
+    """The database family of a SQLAlchemy URL ("sqlite", "postgresql"...)."""
+    return url.split(":", 1)[0].split("+", 1)[0].strip().lower()
+
+
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
@@ -89,11 +95,23 @@ CONFIGS = {
 }
 
 
+def require_explicit_config() -> str:
+    """The entry point (wsgi.py: gunicorn and the `flask` CLI) runs only with MARKET_CONFIG set, so a
+    production server that forgot it cannot come up on development settings (`make` sets it)."""
+    name = os.environ.get("MARKET_CONFIG", "").strip()
+    if not name:
+        raise RuntimeError("MARKET_CONFIG is not set: say which configuration to run "
+                           f"({', '.join(CONFIGS)}); `make run` sets development")
+    return name
+
+
 def load_config(name: str | None = None) -> dict:
     """Config as a plain dict: the class named by `name` or `MARKET_CONFIG`,
     with `DATABASE_URL`, `SEARCH_BACKEND` and `REDIS_URL` overridable from the
     environment in every mode (so `make test` can point at PostgreSQL)."""
     name = name or os.environ.get("MARKET_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"MARKET_CONFIG={name!r}: expected one of {', '.join(CONFIGS)}")
     cls = CONFIGS[name]
     obj = cls()
     values = {k: getattr(obj, k) for k in dir(obj) if k.isupper()}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import uuid
 
-
 from market.adapters.events import RedisEventBus, follow
 
 
