@@ -33,6 +33,7 @@ class Config:
     STRIPE_WEBHOOK_SECRET: str | None = None
     STRIPE_API_BASE: str | None = None
     SCHEDULER_SWEEP_SECONDS = 2
+    CORS_ORIGINS: tuple = ()      # the portals allowed to call the API from a browser; none by default
     TIMEZONE = "Asia/Shanghai"
 
     # flask-smorest / OpenAPI
@@ -81,6 +82,7 @@ class ProductionConfig(Config):
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY")
         self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET")
         self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
+        self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
 
 
 def database_family(url: str) -> str:

@@ -22,6 +22,7 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     from market.adapters.unit_of_work import SqlAlchemyUnitOfWork
     from market.api import init_api
     from market.api.deps import Services, limiter
+    from market.api.security_headers import init_security_headers
     from market import cli
 
     values = load_config(config) if config is None or isinstance(config, str) else dict(config)
@@ -49,6 +50,7 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     _build_features(app, values)
     _build_auth(app, values)
     limiter.init_app(app)
+    init_security_headers(app)
     init_api(app)
     cli.register(app)
     return app
