@@ -5,6 +5,9 @@ BIN     = $(VENV)/bin
 FLASK   = $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# wsgi.py runs only with MARKET_CONFIG set (a production server must not fall back to development)
+MARKET_CONFIG ?= development
+export MARKET_CONFIG
 
 .PHONY: run test install install-dev migrate seed serve scheduler bench clean
 

@@ -2,7 +2,10 @@
 
 Development is the embedded default (SQLite file under `instance/`, Whoosh index
 under `search_index/`), so `make run` works on a bare machine. Production reads
-everything secret from the environment and refuses to start without it.
+everything from the environment and refuses to start on settings meant for a laptop.
+
+There is no SECRET_KEY: nothing signs anything with it (the API keeps no cookie session;
+bearer tokens are random and stored hashed), so it is not asked for.
 """
 from __future__ import annotations
 
@@ -14,13 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Config:
-    SECRET_KEY: str | None = None
+    ENV_NAME = "development"
     DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'market.sqlite'}"
     SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
     SEARCH_INDEX_DIR = str(ROOT / "search_index")
     SEARCH_SYNONYMS_FILE = str(ROOT / "config" / "synonyms.txt")   # re-read when edited
     TOKEN_TTL_HOURS = 24 * 7
-    AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (revocation: ≤ 1 s late elsewhere)
+    AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (with Redis; revocation is shared at once)
     LOGIN_RATE_LIMIT = "10 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_PAGE_SIZE = 100
@@ -41,6 +44,7 @@ class Config:
     SSE_POLL_SECONDS = 2.0          # a process re-reads its watched lots' positions this often
     SSE_SEND_BUFFER_BYTES = 0       # a stream socket's kernel send buffer (0: the kernel's default)
     EVENTS_CHANNEL_PREFIX = "market:"   # Redis channel names start with this
+    CORS_ORIGINS: tuple = ()      # the portals allowed to call the API from a browser; none by default
     TIMEZONE = "Asia/Shanghai"
 
     # flask-smorest / OpenAPI
@@ -56,13 +60,12 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = "dev-only-not-secret"
     REDIS_URL = os.environ.get("REDIS_URL")
 
 
 class TestingConfig(Config):
+    ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-only-not-secret"
     DATABASE_URL = "sqlite://"
     SEARCH_BACKEND = "fake"
     LOGIN_RATE_LIMIT = "1000 per minute"
@@ -73,16 +76,18 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Everything from the environment; missing secrets stop the start-up."""
+    """Everything from the environment; a missing or laptop-grade setting stops the start-up."""
+    ENV_NAME = "production"
 
     def __init__(self) -> None:
         env = os.environ
-        required = ("SECRET_KEY", "DATABASE_URL")
-        missing = [k for k in required if not env.get(k)]
-        if missing:
-            raise RuntimeError(f"missing required environment variables: {', '.join(missing)}")
-        self.SECRET_KEY = env["SECRET_KEY"]
-        self.DATABASE_URL = env["DATABASE_URL"]
+        url = env.get("DATABASE_URL")
+        if not url:
+            raise RuntimeError("missing required environment variable: DATABASE_URL")
+        if database_family(url) == "sqlite":
+            raise RuntimeError("production refuses SQLite (DATABASE_URL): one file cannot serve several "
+                               "workers' writes; use postgresql+psycopg://...")
+        self.DATABASE_URL = url
         self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "postgres")
         self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR", Config.SEARCH_INDEX_DIR)
         self.SEARCH_SYNONYMS_FILE = env.get("SEARCH_SYNONYMS_FILE", Config.SEARCH_SYNONYMS_FILE)
@@ -91,6 +96,12 @@ class ProductionConfig(Config):
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY")
         self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET")
         self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
+        self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+
+
+def database_family(url: str) -> str:
+    """The database family of a SQLAlchemy URL ("sqlite", "postgresql"...)."""
+    return url.split(":", 1)[0].split("+", 1)[0].strip().lower()
 
 
 # Settings read from the environment in every config (development, testing and production).
@@ -105,12 +116,24 @@ CONFIGS = {
 }
 
 
+def require_explicit_config() -> str:
+    """The entry point (wsgi.py: gunicorn and the `flask` CLI) runs only with MARKET_CONFIG set, so a
+    production server that forgot it cannot come up on development settings (`make` sets it)."""
+    name = os.environ.get("MARKET_CONFIG", "").strip()
+    if not name:
+        raise RuntimeError("MARKET_CONFIG is not set: say which configuration to run "
+                           f"({', '.join(CONFIGS)}); `make run` sets development")
+    return name
+
+
 def load_config(name: str | None = None) -> dict:
     """Config as a plain dict: the class named by `name` or `MARKET_CONFIG`,
     with `DATABASE_URL`, `SEARCH_BACKEND` and `REDIS_URL` overridable from the
     environment in every mode (so `make test` can point at PostgreSQL), and the live feed's
     settings (`FEED_ENV`) too."""
     name = name or os.environ.get("MARKET_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"MARKET_CONFIG={name!r}: expected one of {', '.join(CONFIGS)}")
     cls = CONFIGS[name]
     obj = cls()
     values = {k: getattr(obj, k) for k in dir(obj) if k.isupper()}

@@ -22,6 +22,7 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     from market.adapters.unit_of_work import SqlAlchemyUnitOfWork
     from market.api import init_api
     from market.api.deps import Services, limiter
+    from market.api.security_headers import init_security_headers
     from market import cli
 
     values = load_config(config) if config is None or isinstance(config, str) else dict(config)
@@ -47,7 +48,9 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
                "before_commit": before_commit, "after_commit": after_commit},
     )
     _build_features(app, values)
+    _build_auth(app, values)
     limiter.init_app(app)
+    init_security_headers(app)
     init_api(app)
     cli.register(app)
     return app
@@ -61,6 +64,29 @@ def _build_features(app: Flask, values: dict) -> None:
     s.payment_gateway = values.get("PAYMENT_GATEWAY") or build_payment_gateway(app.config)
     s.events = values.get("EVENT_BUS") or build_event_bus(app.config)
     _build_search(app, values)
+
+
+def _build_auth(app: Flask, values: dict) -> None:
+    """Log-in throttling per account, the shared revocation version, this worker's token cache."""
+    from market.adapters.login_throttle import build_account_throttle
+    from market.adapters.revocations import build_revocations
+    from market.services.accounts import TokenCache
+    extra = app.extensions["market"].extra
+    extra["account_throttle"] = values.get("ACCOUNT_THROTTLE") or build_account_throttle(app.config)
+    extra["revocations"] = values.get("REVOCATIONS") or build_revocations(app.config)
+    extra["token_cache"] = TokenCache()
+    _warn_about_per_worker_limits(app)
+
+
+def _warn_about_per_worker_limits(app: Flask) -> None:
+    """In production without Redis every limit is counted per worker process: say so loudly."""
+    if app.config.get("ENV_NAME") != "production":
+        return
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory"):
+        app.logger.warning(
+            "!!! PRODUCTION WITHOUT REDIS: log-in rate limits and account lock-outs are counted in "
+            "memory, separately by each worker process (a client gets that many tries per worker). "
+            "Set REDIS_URL (or RATELIMIT_STORAGE_URI) to share them. !!!")
 
 
 def _build_search(app: Flask, values: dict) -> None:

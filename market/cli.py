@@ -12,11 +12,19 @@ def _services():
     return current_app.extensions["market"]
 
 
+def refuse_in_production(command: str) -> None:
+    """Demo data has known passwords and made-up listings: never in a production database."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException(f"{command} refuses to run under MARKET_CONFIG=production "
+                                   "(demo accounts with a published password)")
+
+
 @market_cli.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when demo data is already there.")
 def seed_demo_command(if_empty):
     """Load the demo markets, organisations, users and ~200 listings."""
     from market.services.seed import seed_demo
+    refuse_in_production("seed-demo")
     s = _services()
     summary = seed_demo(s.uow_factory, s.hasher, s.clock.now(), if_empty=if_empty)
     for line in summary:

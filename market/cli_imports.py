@@ -102,8 +102,10 @@ def import_demo_command(per_market, directory):
     """Generate a small demo export of each market (the project's own texts) and import it."""
     from rich.console import Console
 
+    from market.cli import refuse_in_production
     from market.services.demo_feed import import_demo_feeds
 
+    refuse_in_production("import-demo")
     services = current_app.extensions["market"]
     directory = directory or Path(current_app.instance_path) / "demo_feeds"
     console = Console()

@@ -15,9 +15,7 @@ from sqlalchemy import create_engine, text
 
 from market.adapters import orm
 from market.adapters.clock import FrozenClock
-from market.adapters.db import make_engine
-from market.domain.taxonomy import MARKETS
-from market_testing import IN_CI, create_pg_database, migrate, require_postgres  # noqa: F401
+from market_testing import IN_CI, create_pg_database, create_sqlite_database, migrate, require_postgres  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -48,15 +46,7 @@ def _truncate_pg(url: str) -> None:
 
 
 def _sqlite_database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'market.sqlite'}"
-    orm.start_mappers()
-    engine = make_engine(url)
-    orm.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for code, name, province in MARKETS:
-            conn.execute(orm.markets.insert().values(code=code, name=name, province=province))
-    engine.dispose()
-    return url
+    return create_sqlite_database(tmp_path / "market.sqlite")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -173,6 +163,20 @@ def cast(app, client) -> Cast:
     c.user("op_js", "operator", market="JS")
     c.user("admin", "admin")
     return c
+
+
+@pytest.fixture
+def redis_url():
+    """The shared Redis; tests namespace their keys and channels per run."""
+    import redis
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:   # noqa: BLE001
+        if IN_CI:
+            pytest.fail("Redis at 127.0.0.1:6379 is not reachable, and CI must run the Redis tests")
+        pytest.skip("Redis at 127.0.0.1:6379 is not reachable")
+    return url
 
 
 @pytest.fixture

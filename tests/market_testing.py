@@ -59,3 +59,19 @@ def migrate(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
+
+
+def create_sqlite_database(path) -> str:
+    """A SQLite file at `path` with the schema and the four markets; returns its URL."""
+    from market.adapters import orm
+    from market.adapters.db import make_engine
+    from market.domain.taxonomy import MARKETS
+    url = f"sqlite:///{path}"
+    orm.start_mappers()
+    engine = make_engine(url)
+    orm.metadata.create_all(engine)
+    with engine.begin() as conn:
+        for code, name, province in MARKETS:
+            conn.execute(orm.markets.insert().values(code=code, name=name, province=province))
+    engine.dispose()
+    return url

@@ -58,6 +58,7 @@ users = Table(
     Column("market_code", ForeignKey("markets.code")),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("password_reset_required", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 api_tokens = Table(

@@ -101,6 +101,11 @@ class TokenRepository(Repository):
     def by_hash(self, token_hash: str) -> ApiToken | None:
         return self.session.scalars(select(ApiToken).where(orm.api_tokens.c.token_hash == token_hash)).first()
 
+    def live_for_user(self, user_id: int) -> list[ApiToken]:
+        """The user's tokens not yet revoked (expired ones included: revoking them is harmless)."""
+        t = orm.api_tokens.c
+        return list(self.session.scalars(select(ApiToken).where(t.user_id == user_id, t.revoked_at.is_(None))))
+
 
 class AchievementRepository(Repository):
     model = Achievement

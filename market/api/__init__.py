@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 from market.domain.errors import NotFound, ValidationFailed
 
 from . import achievements, auth, demands, health, organisations
+from .body_guard import refuse_deep_json
 from .errors import register_error_handlers
 from .schemas import MAX_ID
 
@@ -106,6 +107,7 @@ def init_api(app) -> Api:
     for blueprint in BLUEPRINTS + _feature_blueprints():
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    app.before_request(refuse_deep_json)        # first: nothing may parse a body before it
     app.before_request(reject_unstorable_text)
     register_error_handlers(app)
     return api

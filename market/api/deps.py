@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from market.domain.errors import Unauthorized
+from market.domain.errors import Forbidden, Unauthorized
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -55,16 +55,37 @@ def current_user() -> dict | None:
         token = bearer_token()
         user = None
         if token:
-            user = authenticate(uow(), token, now(), max_age=auth_cache_seconds())
+            extra = services().extra
+            user = authenticate(uow(), token, now(), max_age=auth_cache_seconds(), cache=extra["token_cache"],
+                                revocations=extra["revocations"])
             if user is None:
                 raise Unauthorized("令牌无效、已过期或已撤销 (invalid, expired or revoked token)")
+            _refuse_until_password_changed(user)
         g.market_user = user
     return g.market_user
 
 
+# what a temporary password (an admin's reset) opens: choosing a new one, and leaving
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.Password", "auth.Me", "auth.Logout", "auth.LogoutEverywhere"})
+
+
+def _refuse_until_password_changed(user: dict) -> None:
+    if user.get("password_reset_required") and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise Forbidden("管理员已重置密码，请先设置新密码 (your password was reset: choose a new one first)",
+                        {"password": ["POST /api/v1/auth/password"]})
+
+
+def revocations():
+    return services().extra["revocations"]
+
+
+def account_throttle():
+    return services().extra["account_throttle"]
+
+
 def auth_cache_seconds() -> float:
     """How long this process may reuse a token lookup (AUTH_CACHE_SECONDS; 1 s by default, off
-    under TESTING unless set). See market.services.accounts.TokenCache for why that is safe."""
+    under TESTING unless set; never without a shared revocation version). See TokenCache."""
     config = current_app.config
     return float(config.get("AUTH_CACHE_SECONDS", 0.0 if config.get("TESTING") else 1.0))
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from http import HTTPStatus
 
 from flask import jsonify
@@ -57,7 +59,23 @@ def _flatten(messages) -> dict:
 
 
 def handle_domain_error(exc: DomainError):
-    return error_response(exc.status, exc.message, exc.errors)
+    headers = {}
+    if exc.status == 429:
+        headers["Retry-After"] = str(getattr(exc, "retry_after", None) or _limiter_retry_after())
+    return error_response(exc.status, exc.message, exc.errors, headers)
+
+
+def _limiter_retry_after() -> int:
+    """Seconds until the limit that refused this request lets the client in again (a 429 always
+    says when to come back; 60 if the limiter cannot tell)."""
+    from .deps import limiter   # deps imports nothing from here; late only to keep errors light
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:   # noqa: BLE001 - the header still goes out
+        log.debug("no current rate limit to read Retry-After from", exc_info=True)
+    return 60
 
 
 def handle_http_exception(exc: HTTPException):
@@ -71,9 +89,10 @@ def handle_http_exception(exc: HTTPException):
     elif code == 400 and "json" in errors:
         message = "请求体不是有效的 JSON (malformed JSON)"
         errors = {"json": [message]}
-    elif code == 429:
-        message = _DEFAULT_MESSAGES[429]
     headers = dict(data.get("headers") or {})
+    if code == 429:
+        message = _DEFAULT_MESSAGES[429]
+        headers.setdefault("Retry-After", str(_limiter_retry_after()))
     valid_methods = getattr(exc, "valid_methods", None)
     if valid_methods:
         headers["Allow"] = ", ".join(valid_methods)

@@ -3,9 +3,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from market.domain.errors import Forbidden
-from market.services import accounts
+from market.services import accounts, credentials
 
-from .deps import now, require_user, services, uow
+from .credentials_schemas import PasswordResetOut
+from .deps import now, require_user, revocations, services, uow
 from .schemas import (MarketOut, OrganisationIn, OrganisationListArgs, OrganisationOut, OrganisationPage,
                       UserIn, UserOut)
 
@@ -57,3 +58,13 @@ class Users(MethodView):
         """Create a user of any role (regional admin)."""
         _require_admin()
         return accounts.create_user(uow(), services().hasher, now=now(), **body)
+
+
+@blp.route("/users/<int:user_id>/password-reset")
+class UserPasswordReset(MethodView):
+    @blp.response(201, PasswordResetOut)
+    def post(self, user_id):
+        """Force a password reset (regional admin): every session of the user ends, and a one-time
+        temporary password, shown only in this answer, lets them choose a new one."""
+        return credentials.reset_password(uow(), services().hasher, admin=require_user(), user_id=user_id,
+                                          now=now(), revocations=revocations())

@@ -111,7 +111,7 @@ class OrganisationListArgs(PageArgs):
 
 class UserIn(BaseSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256, error="密码长度应为 8 到 256 (password must be 8 to 256 characters)"))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))  # policy: domain.credentials
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = Choice(taxonomy.ROLES, required=True)
     organisation_id = Id(allow_none=True)
@@ -127,6 +127,7 @@ class UserOut(Schema):
     organisation_name = fields.String(allow_none=True)
     organisation_kind = fields.String(allow_none=True)
     market_code = fields.String(allow_none=True)
+    password_reset_required = fields.Boolean()
 
 
 class LoginIn(BaseSchema):

@@ -78,6 +78,7 @@ class User:
         self.market_code = market_code if role == "operator" else None
         self.active = True
         self.created_at = created_at
+        self.password_reset_required = False   # set by an admin's reset, cleared by a change
 
     @property
     def is_admin(self) -> bool:

@@ -176,10 +176,10 @@ class Contract:
                             f"(only operators of market {self.market_code} register this contract)")
 
     def visible_to(self, user) -> bool:
+        """The parties, the registering market's operators (as in the list), the admin."""
         if user is None:
             return False
-        return bool(getattr(user, "is_admin", False)) or self.is_party(user) or (
-            getattr(user, "role", None) == "operator")
+        return bool(getattr(user, "is_admin", False)) or self.is_party(user) or self.is_registrar(user)
 
     # --- registration -------------------------------------------------------
     @property

@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 
 from market.domain.accounts import ApiToken, Organisation, User
+from market.domain.credentials import AccountLocked, check_password
 from market.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
 from .views import organisation_view, user_view
-
-MIN_PASSWORD = 8
 
 
 def hash_token(token: str) -> str:
@@ -53,8 +52,7 @@ def list_organisations(uow, *, kind=None, province=None, page=1, per_page=50):
 
 def create_user(uow, hasher, *, email: str, password: str, display_name: str, role: str, now: datetime,
                 organisation_id: int | None = None, market_code: str | None = None) -> dict:
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed.on("password", f"密码至少{MIN_PASSWORD}位")
+    check_password(password, email)
     with uow:
         if uow.users.by_email(email):
             raise Conflict("该邮箱已注册 (email already registered)", {"email": ["已存在"]})
@@ -69,75 +67,102 @@ def create_user(uow, hasher, *, email: str, password: str, display_name: str, ro
         return user_view(user)
 
 
-def login(uow, hasher, *, email: str, password: str, now: datetime, ttl_hours: int) -> dict:
-    """Returns a new bearer token. The same message for unknown email and wrong
-    password, so the endpoint does not reveal who has an account."""
+def login(uow, hasher, *, email: str, password: str, now: datetime, ttl_hours: int, throttle=None) -> dict:
+    """Returns a new bearer token. The same message, and the same work, for an unknown e-mail
+    and a wrong password (an unknown one is verified against a dummy hash), so neither the
+    answer nor its time reveals who has an account. `throttle` locks an account out after
+    repeated failures (see market.adapters.login_throttle)."""
+    throttle = throttle or NO_THROTTLE
+    wait = throttle.wait_seconds(email)
+    if wait:
+        raise AccountLocked(wait)
     with uow:
         user = uow.users.by_email(email or "")
-        if user is None or not user.active or not hasher.verify(user.password_hash, password or ""):
+        matches = hasher.verify(user.password_hash if user else hasher.dummy_hash, password or "")
+        if user is None or not user.active or not matches:
+            throttle.failed(email)
             raise Unauthorized("邮箱或密码错误 (wrong email or password)")
-        token = secrets.token_urlsafe(32)
-        expires = now + timedelta(hours=ttl_hours)
-        uow.tokens.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now,
-                                expires_at=expires))
+        throttle.succeeded(email)
+        answer = issue_token(uow, user, now, ttl_hours)
         uow.commit()
-        return {"token": token, "token_type": "Bearer", "expires_at": expires, "user": user_view(user)}
+        return answer
+
+
+def issue_token(uow, user, now: datetime, ttl_hours: int) -> dict:
+    """A new bearer token for `user` (added to the unit of work; the caller commits)."""
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=ttl_hours)
+    uow.tokens.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=expires))
+    return {"token": token, "token_type": "Bearer", "expires_at": expires, "user": user_view(user)}
+
+
+class _NoThrottle:
+    def wait_seconds(self, email):
+        return 0
+
+    def failed(self, email):
+        return 0
+
+    def succeeded(self, email):
+        pass
+
+
+NO_THROTTLE = _NoThrottle()
 
 
 class TokenCache:
-    """Who a bearer token belongs to, remembered for `max_age` seconds by this process.
+    """Who a bearer token belongs to, remembered by one worker process for at most `max_age` s.
 
-    Why it still honours revocation: the process that revokes a token forgets it at once (see
-    `revoke_token`); another worker process may accept a revoked token for at most `max_age`
-    more seconds (1 s by default) — the same as a request that was already in flight when the
-    token was revoked. Expiry is exact: the token's `expires_at` is checked on every use. And the
-    places that matter re-read the user in their own transaction (a bid checks `users.active`
-    under the lot's lock), so a deactivated user cannot act on a cached token."""
+    Why it still honours revocation at once: each entry records the shared revocation version
+    (market.adapters.revocations) read before the database was asked; every logout, "log out
+    everywhere" and password change bumps that version after its commit, and an entry is used only
+    while its version is still current. So no worker accepts a token after its revocation was
+    committed. Expiry is exact: `expires_at` is checked on every use. Without a shared version
+    (no Redis) nothing is cached."""
 
     def __init__(self, max_size: int = 10_000, monotonic=time.monotonic):
         self.max_size = max_size
         self.monotonic = monotonic
-        self._entries: dict[str, tuple[float, datetime, dict]] = {}
+        self._entries: dict[str, tuple[float, int, datetime, dict]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token_hash: str, now: datetime, max_age: float) -> dict | None:
+    def get(self, token_hash: str, now: datetime, max_age: float, version: int) -> dict | None:
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
-        fetched, expires_at, view = entry
-        if self.monotonic() - fetched >= max_age or now >= expires_at:
+        fetched, cached_version, expires_at, view = entry
+        if cached_version != version or self.monotonic() - fetched >= max_age or now >= expires_at:
             self.forget(token_hash)
             return None
         return view
 
-    def put(self, token_hash: str, expires_at: datetime, view: dict) -> None:
+    def put(self, token_hash: str, version: int, expires_at: datetime, view: dict) -> None:
         with self._lock:
             if len(self._entries) >= self.max_size:
                 self._entries.clear()   # crude, but bounded; a miss costs one query
-            self._entries[token_hash] = (self.monotonic(), expires_at, view)
+            self._entries[token_hash] = (self.monotonic(), version, expires_at, view)
 
     def forget(self, token_hash: str) -> None:
         with self._lock:
             self._entries.pop(token_hash, None)
 
 
-TOKENS = TokenCache()
-
-
-def authenticate(uow, token: str, now: datetime, max_age: float = 0.0) -> dict | None:
+def authenticate(uow, token: str, now: datetime, max_age: float = 0.0, cache: TokenCache | None = None,
+                 revocations=None) -> dict | None:
     """The user behind a bearer token, or None if unknown, expired or revoked.
 
-    One joined query (token, user, organisation), read outside any transaction; with
-    `max_age` > 0 the answer is reused for that many seconds (see TokenCache)."""
+    One joined query (token, user, organisation), read outside any transaction. With a `cache`,
+    `max_age` > 0 and a shared revocation version, the answer is reused (see TokenCache)."""
     token_hash = hash_token(token)
-    if max_age > 0:
-        cached = TOKENS.get(token_hash, now, max_age)
+    version = revocations.version() if cache is not None and max_age > 0 and revocations else None
+    if version is not None:
+        cached = cache.get(token_hash, now, max_age, version)
         if cached is not None:
             return cached
     with uow:
         found = _token_owner(uow, token_hash, now)
-    if found is not None and max_age > 0:
-        TOKENS.put(token_hash, *found)
+    if found is not None and version is not None:
+        cache.put(token_hash, version, *found)
     return found[1] if found else None
 
 
@@ -163,14 +188,15 @@ def _token_owner(uow, token_hash: str, now: datetime) -> tuple[datetime, dict] |
     return row.expires_at, {"id": row.id, "email": row.email, "display_name": row.display_name,
                             "role": row.role, "organisation_id": row.organisation_id,
                             "market_code": row.market_code, "organisation_kind": row.org_kind,
-                            "organisation_name": row.org_name}
+                            "organisation_name": row.org_name,
+                            "password_reset_required": row.password_reset_required}
 
 
 @functools.cache
 def _token_owner_statement():
     """Built on first use: the classes are mapped by then."""
     return (select(User.id, User.email, User.display_name, User.role, User.organisation_id,
-                   User.market_code, User.active, Organisation.kind.label("org_kind"),
+                   User.market_code, User.active, User.password_reset_required, Organisation.kind.label("org_kind"),
                    Organisation.name.label("org_name"), ApiToken.created_at, ApiToken.expires_at,
                    ApiToken.revoked_at)
             .select_from(ApiToken)
@@ -179,14 +205,15 @@ def _token_owner_statement():
             .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
-def revoke_token(uow, token: str, now: datetime) -> None:
-    """Revoke the token; this process forgets it at once (others within TokenCache's max_age)."""
+def revoke_token(uow, token: str, now: datetime, revocations=None) -> None:
+    """Revoke the token; once committed, every worker refuses it (the shared version moves on)."""
     with uow:
         record = uow.tokens.by_hash(hash_token(token))
         if record is not None and record.revoked_at is None:
             record.revoked_at = now
             uow.commit()
-    TOKENS.forget(hash_token(token))
+    if revocations is not None:
+        revocations.bump()
 
 
 def get_user(uow, user_id: int) -> dict:

@@ -16,7 +16,8 @@ def user_view(u) -> dict:
     return {"id": u.id, "email": u.email, "display_name": u.display_name, "role": u.role,
             "organisation_id": u.organisation_id, "market_code": u.market_code,
             "organisation_kind": org.kind if org else None,
-            "organisation_name": org.name if org else None}
+            "organisation_name": org.name if org else None,
+            "password_reset_required": bool(getattr(u, "password_reset_required", False))}
 
 
 def history_view(h) -> dict:

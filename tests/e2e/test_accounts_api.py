@@ -57,15 +57,15 @@ def test_only_admin_registers_organisations_and_users(client, cast, who):
     assert client.post("/api/v1/organisations", headers=headers,
                        json={"name": "某大学", "kind": "university", "province": "安徽"}).status_code == expected
     assert client.post("/api/v1/users", headers=headers, json={
-        "email": "n@example.cn", "password": "long-enough", "display_name": "n", "role": "admin"}).status_code == expected
+        "email": "n@example.cn", "password": "long-enough-pass", "display_name": "n", "role": "admin"}).status_code == expected
 
 
 def test_admin_creates_an_operator_who_can_log_in(client, cast):
     response = client.post("/api/v1/users", headers=cast["admin"], json={
-        "email": "op-ah@example.cn", "password": "long-enough", "display_name": "皖运营", "role": "operator",
+        "email": "op-ah@example.cn", "password": "long-enough-pass", "display_name": "皖运营", "role": "operator",
         "market_code": "AH"})
     assert response.status_code == 201 and "password" not in response.get_json()
-    login = client.post("/api/v1/auth/login", json={"email": "op-ah@example.cn", "password": "long-enough"})
+    login = client.post("/api/v1/auth/login", json={"email": "op-ah@example.cn", "password": "long-enough-pass"})
     assert login.status_code == 201 and login.get_json()["user"]["market_code"] == "AH"
 
 
@@ -78,7 +78,7 @@ def test_admin_creates_an_operator_who_can_log_in(client, cast):
 ])
 def test_bad_users_are_422(client, cast, body, field):
     response = client.post("/api/v1/users", headers=cast["admin"], json={
-        "email": "n@example.cn", "password": "long-enough", "display_name": "n", "role": "admin", **body})
+        "email": "n@example.cn", "password": "long-enough-pass", "display_name": "n", "role": "admin", **body})
     assert response.status_code == 422 and field in response.get_json()["errors"]
 
 

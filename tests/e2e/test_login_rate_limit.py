@@ -10,10 +10,10 @@ def app_config(tmp_path):
 
 
 def test_login_attempts_are_rate_limited(client, services):
-    create_user(services.uow_factory(), services.hasher, email="x@example.cn", password="long-enough-1",
+    create_user(services.uow_factory(), services.hasher, email="x@example.cn", password="long-enough-pass-1",
                 display_name="x", role="admin", now=services.clock.now())
     codes = [client.post("/api/v1/auth/login", json={"email": "x@example.cn", "password": "guess-guess"}).status_code
              for _ in range(4)]
     assert codes == [401, 401, 401, 429]
-    response = client.post("/api/v1/auth/login", json={"email": "x@example.cn", "password": "long-enough-1"})
+    response = client.post("/api/v1/auth/login", json={"email": "x@example.cn", "password": "long-enough-pass-1"})
     assert response.status_code == 429 and response.get_json()["code"] == 429

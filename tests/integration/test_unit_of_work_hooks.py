@@ -8,7 +8,7 @@ from market.services.accounts import create_user
 def _member(services):
     org = create_organisation(services.uow_factory(), name="江淮工程大学", kind="university", province="安徽",
                               now=services.clock.now())
-    return create_user(services.uow_factory(), services.hasher, email="m@example.cn", password="long-enough",
+    return create_user(services.uow_factory(), services.hasher, email="m@example.cn", password="long-enough-pass",
                        display_name="m", role="member", organisation_id=org["id"], now=services.clock.now())
 
 

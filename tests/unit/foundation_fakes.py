@@ -33,6 +33,9 @@ class FakeRepository:
     def by_hash(self, token_hash):
         return self._first(token_hash=token_hash)
 
+    def live_for_user(self, user_id):
+        return [o for o in self.items.values() if o.user_id == user_id and o.revoked_at is None]
+
     def by_credit_code(self, code):
         return self._first(credit_code=code)
 
@@ -78,6 +81,8 @@ class FakeUnitOfWork:
 
 class PlainHasher:
     """Reversible 'hash' so tests run fast; never used outside tests."""
+
+    dummy_hash = "plain:\x00no-account"
 
     def hash(self, password):
         return "plain:" + password

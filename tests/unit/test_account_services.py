@@ -25,32 +25,32 @@ def clock():
 
 def make_member(uow, clock, kind="university", email="a@x.cn", province="上海"):
     org = accounts.create_organisation(uow, name=f"机构{email}", kind=kind, province=province, now=clock.now())
-    return accounts.create_user(uow, PlainHasher(), email=email, password="long-enough", display_name="甲",
+    return accounts.create_user(uow, PlainHasher(), email=email, password="long-enough-pass", display_name="甲",
                                 role="member", organisation_id=org["id"], now=clock.now())
 
 
 def test_login_returns_a_token_that_authenticates_until_it_expires(uow, clock):
     make_member(uow, clock)
-    token = accounts.login(uow, PlainHasher(), email="A@x.cn", password="long-enough", now=clock.now(), ttl_hours=1)
+    token = accounts.login(uow, PlainHasher(), email="A@x.cn", password="long-enough-pass", now=clock.now(), ttl_hours=1)
     assert accounts.authenticate(uow, token["token"], clock.now())["email"] == "a@x.cn"
     assert accounts.authenticate(uow, token["token"], clock.now() + timedelta(hours=1)) is None
 
 
 def test_only_the_token_hash_is_stored(uow, clock):
     make_member(uow, clock)
-    token = accounts.login(uow, PlainHasher(), email="a@x.cn", password="long-enough", now=clock.now(), ttl_hours=1)
+    token = accounts.login(uow, PlainHasher(), email="a@x.cn", password="long-enough-pass", now=clock.now(), ttl_hours=1)
     stored = uow.tokens.all()[0]
     assert stored.token_hash != token["token"] and len(stored.token_hash) == 64
 
 
 def test_revoked_token_no_longer_authenticates(uow, clock):
     make_member(uow, clock)
-    token = accounts.login(uow, PlainHasher(), email="a@x.cn", password="long-enough", now=clock.now(), ttl_hours=1)
+    token = accounts.login(uow, PlainHasher(), email="a@x.cn", password="long-enough-pass", now=clock.now(), ttl_hours=1)
     accounts.revoke_token(uow, token["token"], clock.now())
     assert accounts.authenticate(uow, token["token"], clock.now()) is None
 
 
-@pytest.mark.parametrize("email, password", [("a@x.cn", "wrong-password"), ("nobody@x.cn", "long-enough")])
+@pytest.mark.parametrize("email, password", [("a@x.cn", "wrong-password"), ("nobody@x.cn", "long-enough-pass")])
 def test_wrong_credentials_get_the_same_answer(uow, clock, email, password):
     make_member(uow, clock)
     with pytest.raises(Unauthorized) as exc:
@@ -98,7 +98,7 @@ def test_operator_of_another_market_cannot_approve(uow, clock):
     view = achievements.create_achievement(uow, actor_id=user["id"], now=clock.now(), data={
         "title": "一种方法", "ip_type": "发明专利", "field": "新材料"})
     achievements.submit_achievement(uow, actor_id=user["id"], achievement_id=view["id"], now=clock.now())
-    op_js = accounts.create_user(uow, PlainHasher(), email="js@x.cn", password="long-enough", display_name="苏",
+    op_js = accounts.create_user(uow, PlainHasher(), email="js@x.cn", password="long-enough-pass", display_name="苏",
                                  role="operator", market_code="JS", now=clock.now())
     with pytest.raises(Forbidden):
         achievements.review_achievement(uow, actor_id=op_js["id"], achievement_id=view["id"],

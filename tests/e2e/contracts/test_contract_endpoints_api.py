@@ -8,9 +8,11 @@ def test_member_records_a_contract_and_the_sellers_market_registers_it(client, c
     body = created.get_json()
     assert (body["status"], body["market_code"], body["seller_province"]) == ("submitted", "SH", "上海")
     cid = body["id"]
-    for who in ("op_js", "admin", "uni_member", "corp_member"):
+    for who in ("admin", "uni_member", "corp_member"):
         denied = client.post(f"/api/v1/contracts/{cid}/register", json={}, headers=cast[who])
         assert denied.status_code == 403, who
+    hidden = client.post(f"/api/v1/contracts/{cid}/register", json={}, headers=cast["op_js"])
+    assert hidden.status_code == 404     # another market's contract: not even its existence
     done = client.post(f"/api/v1/contracts/{cid}/register", json={"registration_number": "2025310104000777"},
                        headers=cast["op_sh"])
     assert done.status_code == 200 and done.get_json()["status"] == "registered"
@@ -93,7 +95,8 @@ def test_patch_keeps_the_amount_rule(client, cast, deal):
 def test_registered_contract_can_be_revoked_only_by_its_market(client, cast, deal):
     cid = deal().get_json()["id"]
     client.post(f"/api/v1/contracts/{cid}/register", json={}, headers=cast["op_sh"])
-    assert client.post(f"/api/v1/contracts/{cid}/revoke", json={"reason": "x"}, headers=cast["op_js"]).status_code == 403
+    assert client.post(f"/api/v1/contracts/{cid}/revoke", json={"reason": "x"}, headers=cast["op_js"]).status_code == 404
+    assert client.post(f"/api/v1/contracts/{cid}/revoke", json={"reason": "x"}, headers=cast["corp_member"]).status_code == 403
     revoked = client.post(f"/api/v1/contracts/{cid}/revoke", json={"reason": "登记有误"}, headers=cast["op_sh"])
     assert revoked.status_code == 200 and revoked.get_json()["status"] == "refused"
 

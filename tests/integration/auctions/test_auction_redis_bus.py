@@ -10,17 +10,6 @@ import pytest
 from market.adapters.events import RedisEventBus
 
 
-@pytest.fixture
-def redis_url():
-    import redis
-    url = "redis://127.0.0.1:6379/0"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except Exception:   # noqa: BLE001
-        pytest.skip("Redis at 127.0.0.1:6379 is not reachable")
-    return url
-
-
 def listening(bus: RedisEventBus):
     """Start `bus.listen` in a thread; returns (received events, a stop event, the thread)."""
     received, arrived, stop = [], threading.Condition(), threading.Event()

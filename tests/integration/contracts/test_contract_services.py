@@ -38,9 +38,11 @@ def test_unknown_organisation_is_a_validation_error(uow_factory, orgs, staff):
 
 def test_only_operators_of_the_sellers_market_register(uow_factory, orgs, staff):
     cid = _direct(uow_factory, staff["sh_member"], orgs)["id"]
-    for who in ("op_js", "admin", "sh_member"):
+    for who in ("admin", "sh_member"):
         with pytest.raises(Forbidden):
             svc.register_contract(uow_factory(), actor_id=staff[who], contract_id=cid, now=NOW)
+    with pytest.raises(NotFound):    # another market's operator does not see the contract at all
+        svc.register_contract(uow_factory(), actor_id=staff["op_js"], contract_id=cid, now=NOW)
     view = svc.register_contract(uow_factory(), actor_id=staff["op_sh"], contract_id=cid, now=NOW)
     assert view["status"] == "registered" and view["registration_number"] == "SH2026000001"
     with pytest.raises(IllegalTransition):

@@ -1,0 +1,113 @@
+"""THE ROLE MATRIX: for every operation of the OpenAPI document, which roles may call it.
+
+One row per operation ("METHOD /path" exactly as in /api/v1/openapi.json). A role not in the row is
+refused (401 anonymous, 403, or 404 where the resource is hidden from it). The roles, relative to
+the resource the request names (see role_world.py for the cast):
+
+  anonymous       no token
+  university      a member of the university that holds the achievement / is party to the contract
+  enterprise      a member of the enterprise that posted the demand / bids / is party to the contract
+  operator        an operator of the resource's market
+  other_operator  an operator of another market
+  admin           the regional admin
+
+A new endpoint fails test_every_operation_has_a_row until it has a row here and a recipe in
+role_world.RECIPES (how to call it). Adding one is two lines."""
+from __future__ import annotations
+
+ANON, UNI, ENT, OP, OTHER_OP, ADMIN = "anonymous", "university", "enterprise", "operator", "other_operator", "admin"
+ROLES = (ANON, UNI, ENT, OP, OTHER_OP, ADMIN)
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {ANON}
+OPERATORS = frozenset({OP, OTHER_OP, ADMIN})        # each operator acting on their own market
+OWN_MARKET = frozenset({OP, ADMIN})                 # the resource's market's operators and the admin
+ONLY_ADMIN = frozenset({ADMIN})
+REGISTRAR = frozenset({OP})                         # 认定登记 is the market's own act: not even the admin
+
+MATRIX: dict[str, frozenset] = {
+    # auth
+    "POST /api/v1/auth/login": EVERYONE,
+    "POST /api/v1/auth/logout": SIGNED_IN,
+    "POST /api/v1/auth/logout-everywhere": SIGNED_IN,
+    "POST /api/v1/auth/password": SIGNED_IN,
+    "GET /api/v1/auth/me": SIGNED_IN,
+    # markets, organisations, users
+    "GET /api/v1/markets": EVERYONE,
+    "GET /api/v1/organisations": EVERYONE,
+    "POST /api/v1/organisations": ONLY_ADMIN,
+    "GET /api/v1/organisations/{org_id}": EVERYONE,
+    "POST /api/v1/users": ONLY_ADMIN,
+    "POST /api/v1/users/{user_id}/password-reset": ONLY_ADMIN,
+    # achievements (held by the SH university; the resource's market is SH)
+    "GET /api/v1/achievements": EVERYONE,
+    "POST /api/v1/achievements": frozenset({UNI}),
+    "GET /api/v1/achievements/mine": frozenset({UNI}),            # holders of achievements only
+    "GET /api/v1/achievements/review-queue": OPERATORS,
+    "GET /api/v1/achievements/{achievement_id}": EVERYONE,            # published
+    "PATCH /api/v1/achievements/{achievement_id}": frozenset({UNI}),  # a draft
+    "GET /api/v1/achievements/{achievement_id}/history": frozenset({UNI, OP, ADMIN}),
+    "POST /api/v1/achievements/{achievement_id}/submit": frozenset({UNI}),
+    "POST /api/v1/achievements/{achievement_id}/review": OWN_MARKET,
+    "POST /api/v1/achievements/{achievement_id}/withdraw": frozenset({UNI, OP, ADMIN}),
+    "POST /api/v1/achievements/{achievement_id}/reopen": frozenset({UNI}),
+    "GET /api/v1/achievements/{achievement_id}/matches": EVERYONE,
+    # demands (posted by the JS enterprise; the resource's market is JS)
+    "GET /api/v1/demands": EVERYONE,
+    "POST /api/v1/demands": frozenset({ENT}),
+    "GET /api/v1/demands/mine": frozenset({ENT}),                  # enterprises only
+    "GET /api/v1/demands/review-queue": OPERATORS,
+    "GET /api/v1/demands/{demand_id}": EVERYONE,                      # open
+    "PATCH /api/v1/demands/{demand_id}": frozenset({ENT}),            # a draft
+    "GET /api/v1/demands/{demand_id}/history": frozenset({ENT, OP, ADMIN}),
+    "POST /api/v1/demands/{demand_id}/submit": frozenset({ENT}),
+    "POST /api/v1/demands/{demand_id}/review": OWN_MARKET,
+    "POST /api/v1/demands/{demand_id}/close": frozenset({ENT, OP, ADMIN}),
+    "GET /api/v1/demands/{demand_id}/matches": EVERYONE,
+    # contracts (seller: the SH university, buyer: the JS enterprise; registered in SH)
+    "GET /api/v1/contracts": SIGNED_IN,
+    "POST /api/v1/contracts": frozenset({UNI, ENT, OP, ADMIN}),
+    "POST /api/v1/contracts/demand-deals": frozenset({ENT, OP, ADMIN}),   # the demand's enterprise or market
+    "GET /api/v1/contracts/{contract_id}": frozenset({UNI, ENT, OP, ADMIN}),
+    "PATCH /api/v1/contracts/{contract_id}": frozenset({UNI, ENT, OP, ADMIN}),
+    "POST /api/v1/contracts/{contract_id}/register": REGISTRAR,
+    "POST /api/v1/contracts/{contract_id}/refuse": REGISTRAR,
+    "POST /api/v1/contracts/{contract_id}/revoke": REGISTRAR,
+    "POST /api/v1/contracts/{contract_id}/resubmit": frozenset({UNI, ENT, OP}),
+    "GET /api/v1/contracts/imports/{market_code}": OWN_MARKET,
+    "POST /api/v1/contracts/imports/{market_code}": REGISTRAR,
+    "GET /api/v1/contracts/imports/{market_code}/{run_id}": OWN_MARKET,
+    "GET /api/v1/stats/contracts": EVERYONE,
+    "GET /api/v1/stats/flows": EVERYONE,
+    # feed imports (the JS market)
+    "GET /api/v1/markets/{code}/imports": OWN_MARKET,
+    "POST /api/v1/markets/{code}/imports": OWN_MARKET,
+    "GET /api/v1/markets/{code}/imports/{run_id}": OWN_MARKET,
+    # auctions (an SH session; the JS enterprise registers and bids)
+    "GET /api/v1/auctions": EVERYONE,
+    "POST /api/v1/auctions": OWN_MARKET,
+    "GET /api/v1/auctions/{auction_id}": EVERYONE,
+    "POST /api/v1/auctions/{auction_id}/lots": OWN_MARKET,
+    "GET /api/v1/lots/{lot_id}": EVERYONE,
+    "GET /api/v1/lots/{lot_id}/bids": EVERYONE,
+    "POST /api/v1/lots/{lot_id}/bids": frozenset({ENT}),
+    "POST /api/v1/lots/{lot_id}/registrations": frozenset({ENT}),
+    "POST /api/v1/lots/{lot_id}/cancel": OWN_MARKET,
+    "POST /api/v1/lots/{lot_id}/close": OWN_MARKET,
+    "POST /api/v1/lots/{lot_id}/reoffer": OWN_MARKET,
+    "GET /api/v1/lots/{lot_id}/events": EVERYONE,
+    "POST /api/v1/deposits/{deposit_id}/confirm": OWN_MARKET,
+    "GET /api/v1/confirmations/{confirmation_id}": frozenset({UNI, ENT, OP, ADMIN}),
+    "POST /api/v1/confirmations/{confirmation_id}/sign": OWN_MARKET,
+    "GET /api/v1/registrations/mine": SIGNED_IN,                    # only the caller's organisation's
+    # deposits' payments (the JS enterprise's deposit for an SH lot)
+    "POST /api/v1/payments/stripe/webhook": EVERYONE,                 # no token: Stripe's signature decides
+    "GET /api/v1/deposits/{deposit_id}/payment": frozenset({ENT, OP, ADMIN}),
+    "POST /api/v1/deposits/{deposit_id}/payment/intent": frozenset({ENT}),
+    "GET /api/v1/deposits/{deposit_id}/payment/history": frozenset({ENT, OP, ADMIN}),
+    "POST /api/v1/deposits/{deposit_id}/payment/reconcile": OWN_MARKET,
+    "POST /api/v1/deposits/{deposit_id}/payment/refund": OWN_MARKET,
+    "POST /api/v1/deposits/{deposit_id}/payment/retry": OWN_MARKET,
+    # search
+    "GET /api/v1/search": EVERYONE,
+}
