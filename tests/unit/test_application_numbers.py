@@ -63,9 +63,9 @@ def listed_draft(uow, member, number: str) -> int:
 @pytest.fixture
 def people(uow):
     org = accounts.create_organisation(uow, name="沪东理工大学", kind="university", province="上海", now=NOW)
-    member = accounts.create_user(uow, PlainHasher(), email="a@x.cn", password="long-enough", display_name="甲",
+    member = accounts.create_user(uow, PlainHasher(), email="a@x.cn", password="long-enough-pass", display_name="甲",
                                   role="member", organisation_id=org["id"], now=NOW)
-    operator = accounts.create_user(uow, PlainHasher(), email="op@x.cn", password="long-enough",
+    operator = accounts.create_user(uow, PlainHasher(), email="op@x.cn", password="long-enough-pass",
                                     display_name="乙", role="operator", market_code="SH", now=NOW)
     return member, operator
 
