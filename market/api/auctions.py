@@ -441,11 +441,7 @@ class LotClose(MethodView):
     def post(self, lot_id):
         """Record the result now if the lot's end has passed (operator; the scheduler does this
         on its own). 409 when it is not due or already closed."""
-        user = require_user()
-        view = svc.get_lot(uow(), lot_id, now=now(), viewer_id=user["id"])
-        if "reserve_price_fen" not in view:
-            from market.domain.errors import Forbidden
-            raise Forbidden()
+        svc.require_lot_operator(uow(), actor_id=require_user()["id"], lot_id=lot_id)
         result = svc.close_lot(uow(), lot_id, _clock(), _rules(), _bus())
         if result is None:
             raise Conflict("拍品未到结束时间或已结束 (not due, or already closed)")
