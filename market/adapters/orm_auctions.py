@@ -360,7 +360,11 @@ class AuctionRepository:
     def add(self, obj) -> None:
         self.session.add(obj)
 
-    def auction(self, ident: int) -> AuctionSession | None:
+    def auction(self, ident: int, *, lock: bool = False) -> AuctionSession | None:
+        """The session; `lock` row-locks it until the transaction ends, so lots added to one
+        session at once take their numbers one after the other."""
+        if lock:
+            return self.session.get(AuctionSession, ident, with_for_update=True, populate_existing=True)
         return self.session.get(AuctionSession, ident)
 
     def auctions(self, market_code: str | None = None, limit: int = 100) -> list[AuctionSession]:

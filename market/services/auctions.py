@@ -145,7 +145,7 @@ def add_lot(uow, *, actor_id: int, auction_id: int, achievement_id: int, startin
     """Offer a published achievement in a session (it goes `in_auction` until the lot ends)."""
     with uow:
         repo = auctions_repo(uow)
-        session = repo.auction(auction_id)
+        session = repo.auction(auction_id, lock=True)   # lot numbers are given one at a time
         if session is None:
             raise NotFound(f"拍卖会 {auction_id} 不存在 (auction not found)")
         user = _operator(uow, actor_id, session.market_code)
@@ -219,7 +219,7 @@ def reoffer_lot(uow, *, actor_id: int, lot_id: int, starts_at: datetime,
         forfeited = confirmation is not None and confirmation.status == "forfeited"
         if old.status not in ("unsold", "cancelled") and not forfeited:
             raise Conflict("只有流拍、撤拍或买受人违约的拍品可以重新拍卖 (only unsold, cancelled or forfeited lots)")
-        session = repo.auction(auction_id or old.session_id)
+        session = repo.auction(auction_id or old.session_id, lock=True)
         if session is None:
             raise NotFound(f"拍卖会 {auction_id} 不存在 (auction not found)")
         user = _operator(uow, actor_id, session.market_code)
