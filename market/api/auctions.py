@@ -12,6 +12,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, Val
 from market.domain.errors import Conflict, ValidationFailed
 from market.domain.idempotency import HEADER as IDEMPOTENCY_KEY
 from market.services import auctions as svc
+from market.services.lot_close import close_lot_by_hand
 
 from .deps import current_user_id, limiter, now, require_user, services, uow
 from .fields import LocalDateTime, local_times as _local
@@ -441,8 +442,8 @@ class LotClose(MethodView):
     def post(self, lot_id):
         """Record the result now if the lot's end has passed (operator; the scheduler does this
         on its own). 409 when it is not due or already closed."""
-        svc.require_lot_operator(uow(), actor_id=require_user()["id"], lot_id=lot_id)
-        result = svc.close_lot(uow(), lot_id, _clock(), _rules(), _bus())
+        result = close_lot_by_hand(services().uow_factory, actor_id=require_user()["id"], lot_id=lot_id,
+                                   clock=_clock(), rules=_rules(), bus=_bus())
         if result is None:
             raise Conflict("拍品未到结束时间或已结束 (not due, or already closed)")
         return _json(result)

@@ -180,14 +180,6 @@ def _new_lot(uow, repo, session, actor_id, *, achievement_id, now, **terms) -> L
     return lot
 
 
-def require_lot_operator(uow, *, actor_id: int, lot_id: int) -> None:
-    """Recording a lot's result by hand is for the operators of its market (and the admin); the
-    seller's members read the lot's reserve but may not close it."""
-    with uow:
-        repo = auctions_repo(uow)
-        _operator(uow, actor_id, _market_of(repo, _lot_or_404(repo, lot_id)))
-
-
 def cancel_lot(uow, *, actor_id: int, lot_id: int, reason: str, now: datetime, bus=None,
                rules: AuctionRules = DEFAULT_RULES) -> dict:
     with uow:

@@ -24,6 +24,9 @@ OPERATORS = frozenset({OP, OTHER_OP, ADMIN})        # each operator acting on th
 OWN_MARKET = frozenset({OP, ADMIN})                 # the resource's market's operators and the admin
 ONLY_ADMIN = frozenset({ADMIN})
 REGISTRAR = frozenset({OP})                         # 认定登记 is the market's own act: not even the admin
+PARTIES = frozenset({UNI, ENT})                     # a deal's two sides (the holder's and the buyer's members)
+PARTIES_AND_MARKET = PARTIES | OWN_MARKET           # who sees a deal; anyone else gets 404
+NOT_PARTIES = SIGNED_IN - PARTIES                   # 异议: anyone signed in but the deal's own parties
 
 MATRIX: dict[str, frozenset] = {
     # auth
@@ -52,6 +55,7 @@ MATRIX: dict[str, frozenset] = {
     "POST /api/v1/achievements/{achievement_id}/withdraw": frozenset({UNI, OP, ADMIN}),
     "POST /api/v1/achievements/{achievement_id}/reopen": frozenset({UNI}),
     "GET /api/v1/achievements/{achievement_id}/matches": EVERYONE,
+    "POST /api/v1/achievements/{achievement_id}/listings": OWN_MARKET,   # listed on ZJ too: ZJ's operators
     # demands (posted by the JS enterprise; the resource's market is JS)
     "GET /api/v1/demands": EVERYONE,
     "POST /api/v1/demands": frozenset({ENT}),
@@ -87,6 +91,7 @@ MATRIX: dict[str, frozenset] = {
     "GET /api/v1/auctions": EVERYONE,
     "POST /api/v1/auctions": OWN_MARKET,
     "GET /api/v1/auctions/{auction_id}": EVERYONE,
+    "GET /api/v1/auctions/{auction_id}/events": EVERYONE,             # the day stream: console and big screen
     "POST /api/v1/auctions/{auction_id}/lots": OWN_MARKET,
     "GET /api/v1/lots/{lot_id}": EVERYONE,
     "GET /api/v1/lots/{lot_id}/bids": EVERYONE,
@@ -108,6 +113,24 @@ MATRIX: dict[str, frozenset] = {
     "POST /api/v1/deposits/{deposit_id}/payment/reconcile": OWN_MARKET,
     "POST /api/v1/deposits/{deposit_id}/payment/refund": OWN_MARKET,
     "POST /api/v1/deposits/{deposit_id}/payment/retry": OWN_MARKET,
+    # deals by agreement (an SH university's achievement; the JS enterprise buys; listed in SH)
+    "GET /api/v1/deals/interests": SIGNED_IN,                         # each sees only its own (tested in deals)
+    "POST /api/v1/deals/interests": frozenset({ENT}),                 # company members, for their company
+    "GET /api/v1/deals/interests/{interest_id}": PARTIES_AND_MARKET,
+    "POST /api/v1/deals/interests/{interest_id}/accept": frozenset({UNI}),    # the holder's members answer
+    "POST /api/v1/deals/interests/{interest_id}/decline": frozenset({UNI}),
+    "GET /api/v1/deals/negotiations": SIGNED_IN,                      # each sees only its own (tested in deals)
+    "GET /api/v1/deals/negotiations/{negotiation_id}": PARTIES_AND_MARKET,
+    "POST /api/v1/deals/negotiations/{negotiation_id}/offers": PARTIES,
+    "POST /api/v1/deals/offers/{offer_id}/accept": frozenset({UNI}),  # the enterprise's offer: the other side
+    "POST /api/v1/deals/offers/{offer_id}/decline": frozenset({UNI}),
+    "POST /api/v1/deals/offers/{offer_id}/counter": frozenset({UNI}),
+    "GET /api/v1/deals/agreements/{agreement_id}": PARTIES_AND_MARKET,
+    "POST /api/v1/deals/agreements/{agreement_id}/sign": PARTIES_AND_MARKET,
+    "GET /api/v1/publicity-notices": EVERYONE,
+    "GET /api/v1/publicity-notices/{notice_id}": EVERYONE,
+    "POST /api/v1/publicity-notices/{notice_id}/objections": NOT_PARTIES,
+    "POST /api/v1/publicity-notices/objections/{objection_id}/ruling": OWN_MARKET,
     # search
     "GET /api/v1/search": EVERYONE,
 }

@@ -30,6 +30,10 @@ REGISTER_CSV = ("external_id,title,contract_type,field,seller_name,seller_provin
                 "30万元,30万元,2025-08-08,2025310500000{n:03d}\n")
 OTHER_MARKET = {"SH": "ZJ", "JS": "AH", "ZJ": "SH", "AH": "JS"}
 DEFAULT_OK = frozenset(range(200, 300)) | {409, 422}
+DEALS, NOTICES = "/api/v1/deals", "/api/v1/publicity-notices"
+OFFER = {"price_fen": 70_000_000, "transfer_mode": "转让", "payment_terms": "签约后30日内一次付清"}
+IN_PUBLICITY = timedelta(days=1)          # the period opens at 00:00 of the next Shanghai day
+PAST_PUBLICITY = timedelta(days=20)       # after the 15 days (tokens live longer: TOKEN_TTL_HOURS)
 
 
 @dataclass
@@ -193,6 +197,46 @@ class World:
         return self.ok("POST", "/api/v1/markets/JS/imports", "op_js", content_type="multipart/form-data",
                        data=_multipart(self.feed_file()))["id"]
 
+    # --- deals by agreement (the SH university holds, the JS enterprise buys; listed in SH) ----
+    def interest(self) -> int:
+        body = {"achievement_id": self.achievement("published"), "message": "希望洽谈独家转让"}
+        return self.ok("POST", f"{DEALS}/interests", "corp_member", json=body)["id"]
+
+    def negotiation(self) -> int:
+        return self.ok("POST", f"{DEALS}/interests/{self.interest()}/accept", "uni_member")["id"]
+
+    def offer(self) -> int:
+        """An open offer of the enterprise's: the university is the side that answers it."""
+        return self.ok("POST", f"{DEALS}/negotiations/{self.negotiation()}/offers", "corp_member", json=OFFER)["id"]
+
+    def agreement(self) -> dict:
+        """The university is publicly funded: the agreement opens a publicity notice."""
+        return self.ok("POST", f"{DEALS}/offers/{self.offer()}/accept", "uni_member")
+
+    def signable_agreement(self) -> int:
+        """An agreement whose publicity ended with no objection (the scheduler's sweep, run later)."""
+        from market.services.publicity import sweep_publicity
+        agreement = self.agreement()
+        back = self.clock.now()
+        try:
+            self.clock.set(back + PAST_PUBLICITY)
+            for _ in range(2):                                   # opens, then ends the period
+                sweep_publicity(self.app.extensions["market"].uow_factory, self.clock)
+        finally:
+            self.clock.set(back)
+        assert self.ok("GET", f"{DEALS}/agreements/{agreement['id']}", "op_sh")["status"] == "signable"
+        return agreement["id"]
+
+    def objection(self) -> int:
+        """An objection of another market's operator, filed on the period's first day."""
+        notice_id = self.agreement()["publicity_notice_id"]
+        back = self.clock.now()
+        try:
+            self.clock.set(back + IN_PUBLICITY)
+            return self.ok("POST", f"{NOTICES}/{notice_id}/objections", "op_zj", json={"reason": "价格偏低"})["id"]
+        finally:
+            self.clock.set(back)
+
 
 def _multipart(files: dict) -> dict:
     return {name: (BytesIO(content), filename) for name, (content, filename) in files.items()}
@@ -280,7 +324,8 @@ RECIPES = {
     "POST /api/v1/lots/{lot_id}/bids": lambda w: _bid(w),
     "POST /api/v1/lots/{lot_id}/registrations": lambda w: Call(params={"lot_id": w.lot()}),
     "POST /api/v1/lots/{lot_id}/cancel": lambda w: Call(params={"lot_id": w.lot()}, json={"reason": "卖方撤回"}),
-    "POST /api/v1/lots/{lot_id}/close": lambda w: Call(params={"lot_id": w.lot()}),
+    "POST /api/v1/lots/{lot_id}/close": lambda w: Call(params={"lot_id": w.lot()},      # due: past its end
+                                                       clock_offset=timedelta(hours=3)),
     "POST /api/v1/lots/{lot_id}/reoffer": lambda w: Call(params={"lot_id": w.cancelled_lot()}, json={
         k: v for k, v in w.lot_body().items() if k in ("starts_at", "free_period_ends_at")}),
     "GET /api/v1/lots/{lot_id}/events": lambda w: Call(params={"lot_id": w.lot()}, stream=True),
@@ -299,6 +344,38 @@ RECIPES = {
                                                                         json={"reason": "成交撤销"}),
     "POST /api/v1/deposits/{deposit_id}/payment/retry": lambda w: Call(params={"deposit_id": w.deposit()}),
     "GET /api/v1/search": lambda w: Call(query={"q": "石墨烯"}),
+    "POST /api/v1/achievements/{achievement_id}/listings": lambda w: Call(
+        market="ZJ", params={"achievement_id": w.achievement("published")}, json={"market_code": "ZJ"}),
+    "GET /api/v1/auctions/{auction_id}/events": lambda w: Call(params={"auction_id": w.auction()}, stream=True),
+    # deals by agreement
+    "GET /api/v1/deals/interests": lambda w: Call(),
+    "POST /api/v1/deals/interests": lambda w: Call(json={"achievement_id": w.achievement("published"),
+                                                         "message": "希望洽谈"}),
+    "GET /api/v1/deals/interests/{interest_id}": lambda w: Call(params={"interest_id": w.interest()}),
+    "POST /api/v1/deals/interests/{interest_id}/accept": lambda w: Call(params={"interest_id": w.interest()}),
+    "POST /api/v1/deals/interests/{interest_id}/decline": lambda w: Call(params={"interest_id": w.interest()},
+                                                                         json={"reason": "暂不转让"}),
+    "GET /api/v1/deals/negotiations": lambda w: Call(),
+    "GET /api/v1/deals/negotiations/{negotiation_id}": lambda w: Call(params={"negotiation_id": w.negotiation()}),
+    "POST /api/v1/deals/negotiations/{negotiation_id}/offers": lambda w: Call(
+        params={"negotiation_id": w.negotiation()}, json=OFFER),
+    "POST /api/v1/deals/offers/{offer_id}/accept": lambda w: Call(params={"offer_id": w.offer()}),
+    "POST /api/v1/deals/offers/{offer_id}/decline": lambda w: Call(params={"offer_id": w.offer()},
+                                                                   json={"reason": "价格过低"}),
+    "POST /api/v1/deals/offers/{offer_id}/counter": lambda w: Call(params={"offer_id": w.offer()},
+                                                                   json={**OFFER, "price_fen": 90_000_000}),
+    "GET /api/v1/deals/agreements/{agreement_id}": lambda w: Call(params={"agreement_id": w.agreement()["id"]}),
+    "POST /api/v1/deals/agreements/{agreement_id}/sign": lambda w: Call(
+        params={"agreement_id": w.signable_agreement()}, json={}, clock_offset=PAST_PUBLICITY),
+    "GET /api/v1/publicity-notices": lambda w: Call(query={"market": "SH"}),
+    "GET /api/v1/publicity-notices/{notice_id}": lambda w: Call(
+        params={"notice_id": w.agreement()["publicity_notice_id"]}),
+    "POST /api/v1/publicity-notices/{notice_id}/objections": lambda w: Call(
+        params={"notice_id": w.agreement()["publicity_notice_id"]}, json={"reason": "程序不全"},
+        clock_offset=IN_PUBLICITY),
+    "POST /api/v1/publicity-notices/objections/{objection_id}/ruling": lambda w: Call(
+        params={"objection_id": w.objection()}, json={"decision": "dismissed", "reason": "无依据"},
+        clock_offset=IN_PUBLICITY),
 }
 
 

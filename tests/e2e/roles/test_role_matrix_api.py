@@ -35,6 +35,7 @@ def world(request, tmp_path_factory):
         migrate(url)
     clock = FrozenClock(T0)
     app = create_app("testing", DATABASE_URL=url, CLOCK=clock, SSE_MAX_SECONDS=0.2, SSE_HEARTBEAT_SECONDS=0.1,
+                     TOKEN_TTL_HOURS=24 * 60,        # deal cells act weeks later (after the publicity period)
                      SEARCH_INDEX_DIR=str(tmp_path_factory.mktemp("roles_index")))
     yield World(app, app.test_client(), clock)
     app.extensions["market"].extra["engine"].dispose()
@@ -64,7 +65,10 @@ def call(world: World, operation: str, role: str):
     try:
         response = world.client.open(url, method=method, buffered=not recipe.stream, **kw)
         status = response.status_code
-        body = None if recipe.stream else response.get_json(silent=True)
+        if recipe.stream:        # read to its end: SSE_MAX_SECONDS bounds a live stream
+            body = response.get_data(as_text=True)[:200]
+        else:
+            body = response.get_json(silent=True)
         response.close()
     finally:
         world.clock.set(back)
