@@ -37,7 +37,8 @@
     if (e.type === "bid_accepted") {
       $("lot-price").textContent = yuan(e.amount_fen);
       $("lot-leader").textContent = e.paddle_no + " 号牌";
-      $("lot-bid-count").textContent = String(e.seq);
+      // e.seq is the lot's event sequence, not the bid's: count the accepted bids seen instead
+      $("lot-bid-count").textContent = String(Number($("lot-bid-count").textContent) + 1);
       var body = $("lot-bids");
       var empty = body.querySelector("tr.empty");
       if (empty) { empty.remove(); }
