@@ -25,8 +25,9 @@ def test_home_page_shows_markets_latest_achievements_and_live_lots(client, marke
 def test_search_page_finds_an_achievement_by_keyword(client, market_day):
     response = client.get("/achievements", query_string={"q": "钢材"})
     html = _text(response)
-    assert response.status_code == 200
-    assert "基于深度学习的钢材表面缺陷检测系统" in html and "高镍三元" not in html
+    assert response.status_code == 200 and "<mark>钢材</mark>" in html   # the matched term, highlighted
+    words = re.sub(r"<[^>]+>", "", html)
+    assert "基于深度学习的钢材表面缺陷检测系统" in words and "高镍三元" not in words
     assert f'/achievements/{market_day["other_id"]}' in html
 
 
