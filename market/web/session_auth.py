@@ -10,7 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from market.api.deps import account_throttle, auth_cache_seconds, now, revocations, services, uow
+from market.api.auth import _login_limit
+from market.api.deps import account_throttle, auth_cache_seconds, limiter, now, revocations, services, uow
 from market.domain.errors import DomainError
 from market.services import accounts
 from .blueprints import page_blueprint
@@ -51,9 +52,10 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])   # per client address, as POST /api/v1/auth/login
 def login():
     form = LoginForm()
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if request.method == "POST" and not form.validate():
         status = 422
     elif request.method == "POST":
@@ -63,13 +65,15 @@ def login():
                                     throttle=account_throttle())
         except DomainError as exc:   # wrong password (401), locked account (429): the API's words
             error, status = exc.message, exc.status
+            if getattr(exc, "retry_after", None):
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             session.clear()
             session["token"] = answer["token"]
             session.permanent = True
             flash(f"欢迎，{answer['user']['display_name']}")
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("web/login.html", form=form, error=error), status
+    return render_template("web/login.html", form=form, error=error), status, headers
 
 
 @bp.route("/logout", methods=["POST"])

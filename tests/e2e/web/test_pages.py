@@ -84,6 +84,16 @@ def test_a_wrong_password_shows_the_apis_message(client):
     assert response.status_code == 401 and "邮箱或密码错误" in _text(response)
 
 
+def test_repeated_wrong_passwords_lock_the_account_on_the_login_page_too(client):
+    form = _text(client.get("/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    statuses = [client.post("/login", data={"csrf_token": token, "email": "corp_member@example.cn",
+                                            "password": f"wrong-password-{i}"}) for i in range(7)]
+    assert [r.status_code for r in statuses[:5]] == [401] * 5
+    locked = statuses[-1]
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0 and "登录失败次数过多" in _text(locked)
+
+
 def test_login_never_redirects_to_another_site(client):
     form = _text(client.get("/login"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
