@@ -68,6 +68,10 @@ def login():
             if getattr(exc, "retry_after", None):
                 headers["Retry-After"] = str(exc.retry_after)
         else:
+            if answer["user"]["password_reset_required"]:   # as the API: nothing until a new password
+                accounts.revoke_token(uow(), answer["token"], now(), revocations=revocations())
+                return render_template("web/login.html", form=form, error=(
+                    "管理员已重置密码，请先设置新密码 (POST /api/v1/auth/password)")), 403, headers
             session.clear()
             session["token"] = answer["token"]
             session.permanent = True

@@ -94,6 +94,17 @@ def test_repeated_wrong_passwords_lock_the_account_on_the_login_page_too(client)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0 and "登录失败次数过多" in _text(locked)
 
 
+def test_a_temporary_password_opens_no_page_session(client, cast):
+    reset = client.post(f"/api/v1/users/{cast.ids['corp_member']}/password-reset", headers=cast["admin"])
+    temporary = reset.get_json()["temporary_password"]
+    form = _text(client.get("/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    response = client.post("/login", data={"csrf_token": token, "email": "corp_member@example.cn",
+                                           "password": temporary})
+    assert response.status_code == 403 and "请先设置新密码" in _text(response)
+    assert "corp_member" not in _text(client.get("/"))
+
+
 def test_login_never_redirects_to_another_site(client):
     form = _text(client.get("/login"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
