@@ -38,6 +38,7 @@ seed: migrate
 ## make run: install, migrate the SQLite database, load demo data, serve the API and the scheduler
 run: seed
 	@echo ""
+	@echo "  Pages:    http://$(HOST):$(PORT)/   (the marketplace and the live auction hall)"
 	@echo "  API:      http://$(HOST):$(PORT)/api/v1/achievements"
 	@echo "  Docs:     http://$(HOST):$(PORT)/api/docs   (OpenAPI: /api/v1/openapi.json)"
 	@echo "  Try:      curl -s 'http://$(HOST):$(PORT)/api/v1/achievements?per_page=3'"

@@ -4,8 +4,9 @@ Development is the embedded default (SQLite file under `instance/`, Whoosh index
 under `search_index/`), so `make run` works on a bare machine. Production reads
 everything from the environment and refuses to start on settings meant for a laptop.
 
-There is no SECRET_KEY: nothing signs anything with it (the API keeps no cookie session;
-bearer tokens are random and stored hashed), so it is not asked for.
+SECRET_KEY signs the pages' cookie session and their CSRF tokens only (market/web); the API keeps
+no cookie session (bearer tokens are random and stored hashed). Development and testing carry a
+known value; production requires its own (>= 32 bytes, not a known value).
 """
 from __future__ import annotations
 
@@ -16,8 +17,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Keys anyone can read here: production refuses them.
+DEV_SECRET_KEY = "dev-only-secret-key-of-the-yrd-market-do-not-deploy"
+TEST_SECRET_KEY = "test-only-secret-key-of-the-yrd-market-do-not-deploy"
+KNOWN_SECRET_KEYS = frozenset({DEV_SECRET_KEY, TEST_SECRET_KEY, "dev", "secret", "changeme", "change-me",
+                               "secret-key", "development", "your-secret-key", "please-change-me"})
+MIN_SECRET_KEY_BYTES = 32
+
+
 class Config:
     ENV_NAME = "development"
+    SECRET_KEY = DEV_SECRET_KEY    # the pages' session cookie and CSRF tokens (see production_secret_key)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "market_session"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600   # seconds: a working day
+    WTF_CSRF_CHECK_DEFAULT = False   # the pages' blueprints check CSRF; the API (bearer tokens) needs none
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
     DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'market.sqlite'}"
     SEARCH_BACKEND = "whoosh"                       # "whoosh" | "postgres"
     SEARCH_INDEX_DIR = str(ROOT / "search_index")
@@ -54,7 +70,7 @@ class Config:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "api/v1/openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "api/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"   # served by the app from the swagger-ui-bundle package
     JSON_AS_ASCII = False
     TESTING = False
 
@@ -66,6 +82,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    SECRET_KEY = TEST_SECRET_KEY
     DATABASE_URL = "sqlite://"
     SEARCH_BACKEND = "fake"
     LOGIN_RATE_LIMIT = "1000 per minute"
@@ -88,6 +105,7 @@ class ProductionConfig(Config):
             raise RuntimeError("production refuses SQLite (DATABASE_URL): one file cannot serve several "
                                "workers' writes; use postgresql+psycopg://...")
         self.DATABASE_URL = url
+        self.SECRET_KEY = production_secret_key(env.get("SECRET_KEY"))
         self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "postgres")
         self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR", Config.SEARCH_INDEX_DIR)
         self.SEARCH_SYNONYMS_FILE = env.get("SEARCH_SYNONYMS_FILE", Config.SEARCH_SYNONYMS_FILE)
@@ -97,6 +115,21 @@ class ProductionConfig(Config):
         self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET")
         self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
         self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+
+
+def production_secret_key(value: str | None) -> str:
+    """The pages' session key in production: whoever knows it can sign in as anyone through the
+    pages, so it must be set, long (>= 32 bytes: `python -c 'import secrets; print(secrets.token_hex(32))'`)
+    and not a value published here."""
+    if not value:
+        raise RuntimeError("missing required environment variable: SECRET_KEY (signs the pages' session "
+                           "cookie; at least 32 bytes, e.g. secrets.token_hex(32))")
+    if value.strip() in KNOWN_SECRET_KEYS:
+        raise RuntimeError("SECRET_KEY is a known development value: set a random one of your own")
+    if len(value.encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(f"SECRET_KEY is too short ({len(value.encode())} bytes): at least "
+                           f"{MIN_SECRET_KEY_BYTES} bytes")
+    return value
 
 
 def database_family(url: str) -> str:

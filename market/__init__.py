@@ -23,6 +23,7 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     from market.api import init_api
     from market.api.deps import Services, limiter
     from market.api.security_headers import init_security_headers
+    from market.web import init_web
     from market import cli
 
     values = load_config(config) if config is None or isinstance(config, str) else dict(config)
@@ -52,6 +53,7 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     init_security_headers(app)
     init_api(app)
+    init_web(app)
     cli.register(app)
     return app
 

@@ -20,8 +20,9 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-RateLimit-Limit"
 
 
 def content_security_policy(config) -> dict:
-    """Our pages are the API docs: scripts and styles from this origin and the Swagger UI CDN only;
-    no inline script anywhere (styles may be inline: Swagger UI sets some)."""
+    """The pages and the API docs: scripts and styles from this origin only (Swagger UI is served
+    by the app), unless OPENAPI_SWAGGER_UI_URL is set to another origin; no inline script anywhere
+    (styles may be inline: Swagger UI sets some)."""
     cdn = urlsplit(config.get("OPENAPI_SWAGGER_UI_URL") or "")
     cdn_origin = f"{cdn.scheme}://{cdn.netloc}" if cdn.scheme and cdn.netloc else None
     with_cdn = ["'self'"] + ([cdn_origin] if cdn_origin else [])

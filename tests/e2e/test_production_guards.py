@@ -1,5 +1,5 @@
-"""Under production settings the demo commands refuse to run, and the app keeps no cookie
-session (so there is no SECRET_KEY to guess)."""
+"""Under production settings the demo commands refuse to run, and the API sets no cookie (the
+cookie session, signed with SECRET_KEY, is the pages' alone)."""
 import pytest
 from sqlalchemy import text
 
@@ -18,9 +18,7 @@ def test_demo_commands_refuse_to_run_under_production(app, command):
     assert counts == [0, 0]
 
 
-def test_nothing_can_sign_a_cookie_session(app):
-    assert app.secret_key is None
-    with app.test_request_context():
-        from flask import session
-        with pytest.raises(RuntimeError):
-            session["x"] = 1
+def test_the_api_sets_no_cookie(app, client):
+    """The cookie session is the pages' alone: the API answers without a Set-Cookie."""
+    for response in (client.get("/api/v1/achievements"), client.post("/api/v1/auth/login", json={})):
+        assert "Set-Cookie" not in response.headers

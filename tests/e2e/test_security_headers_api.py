@@ -101,5 +101,6 @@ def test_a_wildcard_origin_is_refused(sqlite_url):
 def test_production_reads_the_portals_from_the_environment(monkeypatch):
     from config import load_config
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("SECRET_KEY", "a-production-key-of-at-least-32-bytes-0001")
     monkeypatch.setenv("CORS_ORIGINS", f"{PORTAL}, https://portal.zj-tech.example.cn")
     assert load_config("production")["CORS_ORIGINS"] == (PORTAL, "https://portal.zj-tech.example.cn")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from config import load_config, require_explicit_config
+from config import DEV_SECRET_KEY, TEST_SECRET_KEY, load_config, require_explicit_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,8 +22,17 @@ def test_production_refuses_sqlite(monkeypatch, url):
         load_config("production")
 
 
-def test_production_reads_everything_from_the_environment(monkeypatch):
+GOOD_KEY = "k" * 16 + "e2c1f0a9b8d7c6e5f4a3"
+
+
+@pytest.fixture
+def production_env(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    return monkeypatch
+
+
+def test_production_reads_everything_from_the_environment(production_env, monkeypatch):
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     values = load_config("production")
@@ -31,11 +40,25 @@ def test_production_reads_everything_from_the_environment(monkeypatch):
     assert values["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3" and values["ENV_NAME"] == "production"
 
 
-@pytest.mark.parametrize("name", ["development", "testing", "production"])
-def test_no_configuration_carries_a_secret_key_nothing_would_use(monkeypatch, name):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
-    monkeypatch.setenv("SECRET_KEY", "left-over-from-an-old-deployment")
-    assert "SECRET_KEY" not in load_config(name)
+def test_production_takes_the_pages_secret_key_from_the_environment(production_env):
+    assert load_config("production")["SECRET_KEY"] == GOOD_KEY
+
+
+@pytest.mark.parametrize("value, reason", [(None, "missing"), ("", "missing"), ("short-key-31-bytes-long-xxxxxxx", "too short"),
+                                           (DEV_SECRET_KEY, "known"), (TEST_SECRET_KEY, "known"), ("changeme", "known")])
+def test_production_refuses_a_missing_short_or_known_secret_key(production_env, value, reason):
+    if value is None:
+        production_env.delenv("SECRET_KEY")
+    else:
+        production_env.setenv("SECRET_KEY", value)
+    with pytest.raises(RuntimeError, match=f"SECRET_KEY.*{reason}|{reason}.*SECRET_KEY"):
+        load_config("production")
+
+
+@pytest.mark.parametrize("name", ["development", "testing"])
+def test_development_and_testing_ignore_a_secret_key_in_the_environment(monkeypatch, name):
+    monkeypatch.setenv("SECRET_KEY", "left-over-from-an-old-deployment-xxxxxxxxxxxx")
+    assert load_config(name)["SECRET_KEY"] in (DEV_SECRET_KEY, TEST_SECRET_KEY)
 
 
 def test_an_unknown_configuration_name_is_refused():
@@ -66,7 +89,7 @@ def test_development_default_is_embedded_sqlite(monkeypatch):
 
 @pytest.mark.parametrize("name", ["development", "testing", "production"])
 def test_live_feed_settings_come_from_the_environment_in_every_config(monkeypatch, name):
-    monkeypatch.setenv("SECRET_KEY", "s3cr3t")
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
     monkeypatch.setenv("SSE_HEARTBEAT_SECONDS", "5")
     monkeypatch.setenv("SSE_RETRY_MS", "500")

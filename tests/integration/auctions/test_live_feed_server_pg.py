@@ -148,7 +148,7 @@ def world(tmp_path_factory):
             tokens.append(token)
         uow.commit()
     prefix = f"test-live-{uuid.uuid4().hex}:"
-    env = {**os.environ, "MARKET_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(8),
+    env = {**os.environ, "MARKET_CONFIG": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
            "REDIS_URL": REDIS_URL, "EVENTS_CHANNEL_PREFIX": prefix, "SEARCH_BACKEND": "postgres",
            "SSE_HEARTBEAT_SECONDS": "0.5", "SSE_QUEUE_SIZE": "16", "SSE_SEND_BUFFER_BYTES": "4096",
            "SSE_MAX_SECONDS": "120"}

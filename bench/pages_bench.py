@@ -1,0 +1,63 @@
+"""Server time of each page (issue 17: p95 <= 100 ms on the demo data), measured in-process
+through the WSGI app (the Flask test client: no network, no browser), on a scratch SQLite
+database filled with the demo data (`seed-demo` and `import-demo`, as `make run` does).
+
+    .venv/bin/python bench/pages_bench.py --requests 100
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=100, help="requests per page (after 5 warm-ups)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pages-bench-") as tmp:
+        url = f"sqlite:///{tmp}/market.sqlite"
+        os.environ.update(MARKET_CONFIG="development", DATABASE_URL=url, SEARCH_INDEX_DIR=f"{tmp}/index")
+        from market import create_app
+        app = create_app("development")
+        runner = app.test_cli_runner()
+        for command in (["market", "migrate"], ["market", "seed-demo"], ["market", "import-demo"]):
+            result = runner.invoke(args=command)
+            assert result.exit_code == 0, result.output
+        client = app.test_client()
+        auctions = client.get("/api/v1/auctions").get_json()
+        live = next(a for a in auctions if a["status"] != "finished")
+        lot_id = client.get(f"/api/v1/auctions/{live['id']}").get_json()["lots"][0]["id"]
+        achievement_id = client.get("/api/v1/achievements?per_page=1").get_json()["items"][0]["id"]
+        pages = {"home /": "/", "search ?q=电池": "/achievements?q=电池", "browse ?market=JS": "/achievements?market=JS",
+                 "achievement": f"/achievements/{achievement_id}", "lot hall": f"/lots/{lot_id}",
+                 "login": "/login", "api docs": "/api/docs"}
+        print(f"{args.requests} requests per page, in-process; load average {os.getloadavg()[0]:.2f}")
+        print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+        for name, path in pages.items():
+            for _ in range(5):
+                assert client.get(path).status_code == 200, path
+            times = []
+            for _ in range(args.requests):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            print(f"{name:<22}{statistics.median(times):>9.1f}{percentile(times, 95):>9.1f}{max(times):>9.1f}")
+        app.extensions["market"].extra["engine"].dispose()
+
+
+if __name__ == "__main__":
+    main()
