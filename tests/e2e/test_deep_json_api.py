@@ -24,8 +24,9 @@ def test_every_route_refuses_json_nested_a_thousand_levels(app, client, cast):
             response = client.open(url, method=method, data=body, content_type="application/json",
                                    headers=cast["admin"])
             assert response.status_code == 400, (method, url, response.status_code)
-            payload = response.get_json()
-            assert payload["code"] == 400 and "json" in payload["errors"], (method, url)
+            if url.startswith("/api/"):   # pages answer their own HTML error page
+                payload = response.get_json()
+                assert payload["code"] == 400 and "json" in payload["errors"], (method, url)
 
 
 def test_deep_json_is_refused_before_authentication(client):
