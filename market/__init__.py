@@ -18,7 +18,6 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     from market.adapters import orm
     from market.adapters.clock import SystemClock
     from market.adapters.db import make_engine
-    from market.adapters.orm_audit import track_audit
     from market.adapters.passwords import Argon2PasswordHasher
     from market.adapters.unit_of_work import SqlAlchemyUnitOfWork
     from market.api import init_api
@@ -36,7 +35,6 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
     orm.start_mappers()
     engine = values.get("ENGINE") or make_engine(app.config["DATABASE_URL"])
     session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-    track_audit(session_factory)
     before_commit, after_commit = [], []
 
     def uow_factory():

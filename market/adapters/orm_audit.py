@@ -194,6 +194,19 @@ def bid_chain_sql(guarded: bool) -> tuple[list[str], dict]:
     return parts, types
 
 
+def bid_entry(lot, read: dict, bids, market_code: str | None) -> dict:
+    """A bid decision's entry (accepted or refused): what was bid and decided, the lot before
+    and after. Proxy ceilings stay out: they are the bidders' secrets."""
+    shown = ("current_price_fen", "leader_paddle_no", "bid_count", "ends_at", "status")
+    return entry(
+        f"lot:{lot.id}", "bid.accepted" if any(b.accepted for b in bids) else "bid.refused",
+        {k: read[k] for k in shown},
+        {**{k: getattr(lot, k) for k in shown},
+         "bids": [{"paddle_no": b.paddle_no, "amount_fen": b.amount_fen, "kind": b.kind,
+                   "accepted": b.accepted, "refusal": b.refusal} for b in bids]},
+        market_code=market_code)
+
+
 def bid_chain_params(made: dict) -> dict:
     head, tail = split_canonical(made)
     return {"a_head": head, "a_tail": tail, **{f"a_{c}": made[c] for c in AUDIT_COLUMNS}}
