@@ -18,12 +18,13 @@ def audit_group():
 @with_appcontext
 def verify_command():
     """Walk the chain; exit 1 naming the first entry altered, removed or inserted."""
-    from market.services.audit import verify_chain
-    found, count, last = verify_chain(current_app.extensions["market"].uow_factory())
+    from market.services.audit import pending, verify_chain
+    uow_factory = current_app.extensions["market"].uow_factory
+    found, count, last = verify_chain(uow_factory())
     if found is not None:
         click.echo(f"BROKEN: {found}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain holds: {count} entries, head {last}")
+    click.echo(f"audit chain holds: {count} entries, head {last}; {pending(uow_factory())} not sealed yet")
 
 
 @audit_group.command("head")

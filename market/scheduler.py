@@ -104,6 +104,7 @@ def sweep_job() -> None:
     _sweep_publicity(rt)
     _process_payments(rt)
     _drain_search(rt)
+    _seal_audit(rt)
     if rt.scheduler is not None:
         sync_jobs(rt.scheduler, rt.uow_factory, rt.clock.now())
 
@@ -144,6 +145,15 @@ def _drain_search(rt: Runtime) -> None:
 
 
 # --------------------------------------------------------------------------- job bookkeeping
+
+def _seal_audit(rt: Runtime) -> None:
+    """Bids' audit entries are sealed (seq, hash) here unless a commit sealed them first."""
+    from market.services.audit import seal
+    try:
+        seal(rt.uow_factory())
+    except Exception:   # noqa: BLE001 - the next sweep tries again
+        log.exception("audit seal failed")
+
 
 def audit_head_job() -> None:
     """Once a day: the audit chain's head in the log, for an outside party to keep."""

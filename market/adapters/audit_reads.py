@@ -27,15 +27,15 @@ class AuditReads:
         if actor_id is not None:
             stmt = stmt.where(or_(A.actor_id == actor_id, A.entity.in_(own_entities or ("",))))
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = self.session.execute(stmt.order_by(A.seq.desc()).limit(per_page)
+        rows = self.session.execute(stmt.order_by(A.id.desc()).limit(per_page)
                                     .offset((page - 1) * per_page)).mappings()
         return [dict(r) for r in rows], total
 
     def chain(self, batch: int = 2000) -> Iterator[dict]:
-        """Every entry in seq order (then by insertion order for a duplicated seq), in batches."""
+        """Every sealed entry in seq order, in batches (a duplicated seq cannot be stored)."""
         last = None
         while True:
-            stmt = select(audit_log).order_by(A.seq).limit(batch)
+            stmt = select(audit_log).where(A.seq.is_not(None)).order_by(A.seq).limit(batch)
             if last is not None:
                 stmt = stmt.where(A.seq > last)
             rows = [dict(r) for r in self.session.execute(stmt).mappings()]
@@ -48,3 +48,7 @@ class AuditReads:
         row = self.session.execute(select(audit_chain.c.seq, audit_chain.c.hash)
                                    .where(audit_chain.c.id == 1)).first()
         return (row[0], row[1]) if row else None
+
+    def pending(self) -> int:
+        """Entries not sealed yet (a bid's, until the next commit that seals or the sweep)."""
+        return self.session.scalar(select(func.count()).select_from(audit_log).where(A.seq.is_(None)))

@@ -347,7 +347,7 @@ def _bid_write_statement(update_lot: bool, n_bids: int, n_events: int, answer: b
         names = [f"q_{col}" for col in _ANSWER_COLUMNS]
         types.update({name: auction_bid_requests.c[col].type for name, col in zip(names, _ANSWER_COLUMNS)})
         parts.append(f"answer AS ({insert_rows(auction_bid_requests, _ANSWER_COLUMNS, [names])})")
-    chain_parts, chain_types = orm_audit.bid_chain_sql(guarded)
+    chain_parts, chain_types = orm_audit.bid_audit_sql(guarded)
     parts += chain_parts
     types.update(chain_types)
     final = "SELECT count(*) FROM guard" if guarded else "SELECT NULL"
@@ -464,7 +464,7 @@ class AuctionRepository:
                 params.update({f"{prefix}{i}_{k}": v for k, v in row.items() if k != "lot_id"})
         if answer is not None:
             params.update({f"q_{k}": v for k, v in _answer_row(lot.id, answer).items() if k != "lot_id"})
-        params.update(orm_audit.bid_chain_params(self.bid_audit_entry(ctx, bids)))
+        params.update(orm_audit.bid_audit_params(self.bid_audit_entry(ctx, bids)))
         return params
 
     def bid_audit_entry(self, ctx: BidContext, bids) -> dict:

@@ -1,22 +1,24 @@
 """The audit trail's tables and the one hook that fills them.
 
 Entries are collected from every ORM flush (the audited classes' watched columns, with their
-values before and after) and appended, chained and hashed, just before the session commits: so
-an entry is in the same transaction as its change, and no service records one by hand. The bid
-path, which writes with Core statements, appends its entry inside its own write statement (see
-`bid_chain_sql`).
+values before and after) and inserted just before the session commits: so an entry is in the same
+transaction as its change, and no service records one by hand. The bid path, which writes with
+Core statements, inserts its entry inside its own write statement (`bid_audit_sql`).
 
-One chain, no forks: the single row of `audit_chain` holds the head (seq, hash). A writer locks it
-(SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) only
-after its change is flushed, right before COMMIT, so the lock is held for one round trip and the
-commit."""
+One chain, no forks, no gaps: an entry gets its place (`seq`) and its `hash` when it is *sealed*,
+under the lock of the single row of `audit_chain` (the head: seq and hash), in insertion order.
+An ORM commit seals everything pending just before COMMIT (SELECT ... FOR UPDATE on PostgreSQL;
+SQLite's BEGIN IMMEDIATE already serialises writers). A bid on PostgreSQL does not take the head's
+lock at all (it would put every refusal in one queue with every commit's disk flush: the bid
+path measured at a third of its rate); its entry is sealed by the next commit that seals, or by
+the scheduler's sweep (`seal_pending`) within a couple of seconds."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import (DDL, JSON, BigInteger, Column, Index, Integer, String, Table, event,
-                        insert, inspect, select, update)
+from sqlalchemy import (DDL, JSON, BigInteger, Column, Index, Integer, String, Table, bindparam,
+                        event, insert, inspect, select, update)
 from sqlalchemy.orm import Session
 
 from market.domain import audit
@@ -26,7 +28,8 @@ from .types import UTCDateTime
 
 audit_log = Table(
     "audit_log", metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("seq", BigInteger, unique=True),     # its place in the chain, set when it is sealed
     Column("at", UTCDateTime, nullable=False),
     Column("actor_id", Integer),                 # no foreign key: the log outlives its users
     Column("actor_role", String(20)),
@@ -37,7 +40,7 @@ audit_log = Table(
     Column("action", String(48), nullable=False),
     Column("before", JSON),
     Column("after", JSON),
-    Column("hash", String(64), nullable=False),
+    Column("hash", String(64)),                  # set when sealed, with seq
     Index("ix_audit_log_entity_seq", "entity", "seq"),
     Index("ix_audit_log_market_seq", "market_code", "seq"),
     Index("ix_audit_log_actor_seq", "actor_id", "seq"),
@@ -138,17 +141,32 @@ def _drop_pending(session: Session, *_args) -> None:
 
 
 def append(conn, entries: list[dict]) -> str:
-    """Chain `entries` after the head and insert them; returns the new head hash. Call it just
-    before COMMIT: the head's row lock is held from here to the end of the transaction."""
+    """Insert `entries` and seal every pending entry (theirs included); returns the new head hash.
+    Call it just before COMMIT: the head's row lock is held from here to the end of the transaction."""
+    if entries:
+        conn.execute(insert(audit_log), [{k: v for k, v in e.items() if k not in ("seq", "hash")}
+                                         for e in entries])
+    return seal_pending(conn)
+
+
+def seal_pending(conn, limit: int = 5000) -> str:
+    """Give the pending entries (no seq yet), in insertion order, the next seqs and their hashes
+    under the head's lock; returns the head hash. The caller commits."""
     head = conn.execute(select(audit_chain.c.seq, audit_chain.c.hash)
                         .where(audit_chain.c.id == 1).with_for_update()).first()
     if head is None:      # a database made before the chain's seed row existed
         conn.execute(insert(audit_chain).values(id=1, seq=0, hash=audit.GENESIS))
         head = (0, audit.GENESIS)
-    new_hash = audit.seal(head[1], entries, head[0] + 1)
-    conn.execute(insert(audit_log), entries)
+    pending = [dict(r) for r in conn.execute(
+        select(audit_log).where(audit_log.c.seq.is_(None)).order_by(audit_log.c.id).limit(limit)).mappings()]
+    if not pending:
+        return head[1]
+    new_hash = audit.seal(head[1], pending, head[0] + 1)
+    conn.execute(update(audit_log).where(audit_log.c.id == bindparam("b_id"))
+                 .values(seq=bindparam("b_seq"), hash=bindparam("b_hash")),
+                 [{"b_id": e["id"], "b_seq": e["seq"], "b_hash": e["hash"]} for e in pending])
     conn.execute(update(audit_chain).where(audit_chain.c.id == 1)
-                 .values(seq=head[0] + len(entries), hash=new_hash))
+                 .values(seq=head[0] + len(pending), hash=new_hash))
     return new_hash
 
 
@@ -162,36 +180,18 @@ def track_audit(factory) -> None:
     factory._market_audits = True
 
 
-# ---- the bid path: the entry appended by the write statement itself (PostgreSQL) ----------
-SEQ_MARK = -918273645      # stands for the seq while the entry's canonical text is built
-
-
-def split_canonical(made: dict) -> tuple[str, str]:
-    """The entry's canonical JSON, cut where its seq goes (the statement puts the seq there)."""
-    text = audit.canonical_json({**made, "seq": SEQ_MARK})
-    head, mark, tail = text.partition(f'"seq":{SEQ_MARK}')
-    assert mark, "seq missing from the canonical form"
-    return head + '"seq":', tail
-
-
+# ---- the bid path: the entry inserted by the write statement itself (PostgreSQL) ----------
 AUDIT_COLUMNS = ("at", "actor_id", "actor_role", "market_code", "request_id", "client_address",
                  "entity", "action", "before", "after")
 
 
-def bid_chain_sql(guarded: bool) -> tuple[list[str], dict]:
-    """CTE parts that move the head on and insert the entry (params `a_*`), and their types.
-    The hash is computed by PostgreSQL from the locked head, exactly as `audit.chain_hash`."""
-    cond = " AND EXISTS (SELECT FROM guard)" if guarded else ""
-    parts = [
-        "chain AS (UPDATE audit_chain SET seq = seq + 1, hash = encode(sha256(convert_to("
-        "hash || :a_head || (seq + 1)::text || :a_tail, 'UTF8')), 'hex') "
-        f"WHERE id = 1{cond} RETURNING seq, hash)",
-        f"new_audit AS (INSERT INTO audit_log (seq, {', '.join(AUDIT_COLUMNS)}, hash) "
-        f"SELECT seq, {', '.join(':a_' + c for c in AUDIT_COLUMNS)}, hash FROM chain)",
-    ]
-    types = {f"a_{c}": audit_log.c[c].type for c in AUDIT_COLUMNS}
-    types.update(a_head=String(), a_tail=String())
-    return parts, types
+def bid_audit_sql(guarded: bool) -> tuple[list[str], dict]:
+    """A CTE part inserting the bid's entry (params `a_*`, pending: sealed later, see the module's
+    docstring), only if the guard found the lot as read; and the parameters' types."""
+    cond = " WHERE EXISTS (SELECT FROM guard)" if guarded else ""
+    parts = [f"new_audit AS (INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+             f"SELECT {', '.join(':a_' + c for c in AUDIT_COLUMNS)}{cond})"]
+    return parts, {f"a_{c}": audit_log.c[c].type for c in AUDIT_COLUMNS}
 
 
 def bid_entry(lot, read: dict, bids, market_code: str | None) -> dict:
@@ -207,9 +207,8 @@ def bid_entry(lot, read: dict, bids, market_code: str | None) -> dict:
         market_code=market_code)
 
 
-def bid_chain_params(made: dict) -> dict:
-    head, tail = split_canonical(made)
-    return {"a_head": head, "a_tail": tail, **{f"a_{c}": made[c] for c in AUDIT_COLUMNS}}
+def bid_audit_params(made: dict) -> dict:
+    return {f"a_{c}": made[c] for c in AUDIT_COLUMNS}
 
 
 def _lot_market(session: Session, lot) -> str | None:

@@ -3,6 +3,7 @@ adapters/orm_audit.py, never by hand)."""
 from __future__ import annotations
 
 from market.adapters.audit_reads import AuditReads
+from market.adapters.orm_audit import seal_pending
 from market.domain import audit
 from market.domain.errors import Forbidden
 
@@ -25,8 +26,9 @@ def list_entries(uow, user: dict, *, entity: str | None, page: int, per_page: in
 
 
 def verify_chain(uow) -> tuple[audit.Break | None, int, str]:
-    """(the first break or None, entries walked, head hash recomputed). A chain that holds
-    must also end where the head says: entries cut off at the end are a removal too."""
+    """(the first break or None, sealed entries walked, head hash recomputed). A chain that holds
+    must also end where the head says: entries cut off at the end are a removal too. Entries not
+    sealed yet are not part of the chain (see `seal`)."""
     with uow:
         reads = AuditReads(uow.session)
         count = [0]
@@ -55,8 +57,24 @@ def _against_head(head: tuple[int, str], count: int, last: str) -> audit.Break |
     return None if hash_ == last else audit.Break(seq, "altered")
 
 
-def head(uow) -> dict:
+def seal(uow) -> str:
+    """Seal the pending entries now (the scheduler's sweep does it every few seconds)."""
     with uow:
+        head_hash = seal_pending(uow.session.connection())
+        uow.commit()
+    return head_hash
+
+
+def pending(uow) -> int:
+    with uow:
+        return AuditReads(uow.session).pending()
+
+
+def head(uow) -> dict:
+    """The head after sealing what is pending: what an outside party should keep."""
+    with uow:
+        seal_pending(uow.session.connection())
+        uow.commit()
         found = AuditReads(uow.session).head()
     seq, hash_ = found or (0, audit.GENESIS)
     return {"seq": seq, "hash": hash_}

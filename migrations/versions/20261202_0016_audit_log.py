@@ -18,7 +18,8 @@ GENESIS = "0" * 64
 def upgrade() -> None:
     op.create_table(
         "audit_log",
-        sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("seq", sa.BigInteger(), unique=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer()),
         sa.Column("actor_role", sa.String(20)),
@@ -29,7 +30,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(48), nullable=False),
         sa.Column("before", sa.JSON()),
         sa.Column("after", sa.JSON()),
-        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64)),
     )
     op.create_index("ix_audit_log_entity_seq", "audit_log", ["entity", "seq"])
     op.create_index("ix_audit_log_market_seq", "audit_log", ["market_code", "seq"])

@@ -299,6 +299,7 @@ RECIPES = {
                                                                         json={"reason": "成交撤销"}),
     "POST /api/v1/deposits/{deposit_id}/payment/retry": lambda w: Call(params={"deposit_id": w.deposit()}),
     "GET /api/v1/search": lambda w: Call(query={"q": "石墨烯"}),
+    "GET /api/v1/audit": lambda w: Call(query={"entity": f"lot:{w.lot()}"}),
 }
 
 

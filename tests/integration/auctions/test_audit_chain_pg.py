@@ -1,5 +1,6 @@
-"""Parallel bidders on PostgreSQL append to ONE audit chain: every bid decision has its entry,
-the seqs run 1..n without a gap, no seq is used twice, and every hash chains on the one before."""
+"""Parallel bidders on PostgreSQL, with sealers running at the same time (as the scheduler's sweep
+and other commits do), leave ONE audit chain: every bid decision has its entry, the seqs run 1..n
+without a gap, no seq is used twice, and every hash chains on the one before."""
 from __future__ import annotations
 
 import threading
@@ -14,13 +15,14 @@ from market.adapters.clock import SystemClock
 from market.adapters.orm_audit import audit_log
 from market.domain import audit
 from market.services import auctions as svc
-from market.services.audit import verify_chain
+from market.services.audit import pending, seal, verify_chain
 
-from auction_world import INC, START, build_world
+from auction_world import INC, START, build_world, run_at_once
 from test_auction_concurrency_pg import _open_lot_now
 
 THREADS = 16
 BIDS_EACH = 8
+SEALERS = 3
 
 
 @pytest.mark.postgres
@@ -32,29 +34,37 @@ def test_parallel_bidders_leave_one_gap_free_unforked_chain(auction_pg_url):
     _open_lot_now(w, now)
     with w.uow() as uow:
         before = AuditReads(uow.session).head()[0]
-    answers, errors, lock = [], [], threading.Lock()
-    barrier = threading.Barrier(THREADS)
+    answers, lock = [], threading.Lock()
+
+    done = threading.Event()
 
     def bidder(index: int) -> None:
         seen = START - INC
-        try:
-            barrier.wait()
-            for _ in range(BIDS_EACH):
-                answer = svc.place_bid(w.uow(), actor_id=w.bidders[index], lot_id=w.lot_id,
-                                       clock=clock, amount_fen=seen + INC)
-                with lock:
-                    answers.append(answer)
-                seen = answer["price_fen"] or seen
-        except BaseException as exc:   # noqa: BLE001 - reported below
-            errors.append(exc)
+        for _ in range(BIDS_EACH):
+            answer = svc.place_bid(w.uow(), actor_id=w.bidders[index], lot_id=w.lot_id,
+                                   clock=clock, amount_fen=seen + INC)
+            with lock:
+                answers.append(answer)
+            seen = answer["price_fen"] or seen
 
-    threads = [threading.Thread(target=bidder, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    def worker(index: int) -> None:
+        if index >= THREADS:                 # a sealer, racing the others and the bidders
+            while not done.is_set():
+                seal(w.uow())
+            return
+        try:
+            bidder(index)
+        finally:
+            with lock:
+                finished.append(index)
+                if len(finished) == THREADS:
+                    done.set()
+
+    finished: list[int] = []
+    assert run_at_once(THREADS + SEALERS, worker) == []
     assert len(answers) == THREADS * BIDS_EACH
+    seal(w.uow())
+    assert pending(w.uow()) == 0
 
     with w.uow() as uow:
         entries = list(AuditReads(uow.session).chain())
