@@ -81,3 +81,19 @@ def test_entries_export_as_csv(client, cast, how):
     assert all(r["entity"] == f"achievement:{ident}" for r in rows)
     published = next(r for r in rows if r["action"] == "achievement.published")
     assert '"published"' in published["after"] and published["actor_role"] == "operator"
+
+
+def test_a_password_change_is_recorded_without_the_hash_and_seen_by_its_user(client, cast):
+    changed = client.post("/api/v1/auth/password", headers=cast["corp_member"], json={
+        "current_password": cast.PASSWORD, "new_password": "new-river-stone-88"})
+    assert changed.status_code in (200, 204), changed.get_json()
+    entity = {"entity": f"user:{cast.ids['corp_member']}"}
+    admin_view = client.get(AUDIT, query_string=entity, headers=cast["admin"]).get_json()["items"]
+    change = next(e for e in admin_view if "password_hash" in (e["after"] or {}) and e["before"])
+    assert change["before"]["password_hash"] == change["after"]["password_hash"] == "***"
+    assert change["actor_id"] == cast.ids["corp_member"] and change["actor_role"] == "member"
+    login = client.post("/api/v1/auth/login", json={"email": "corp_member@example.cn",
+                                                     "password": "new-river-stone-88"}).get_json()
+    own = client.get(AUDIT, query_string=entity,
+                     headers={"Authorization": f"Bearer {login['token']}"}).get_json()["items"]
+    assert change["seq"] in {e["seq"] for e in own}
