@@ -71,6 +71,7 @@ FEATURE_COMMANDS: list = []
 from market.cli_imports import COMMANDS as _IMPORT_COMMANDS; FEATURE_COMMANDS.extend(_IMPORT_COMMANDS)  # noqa: E402,E702
 from market.cli_auctions import COMMANDS as _AUCTION_COMMANDS; FEATURE_COMMANDS.extend(_AUCTION_COMMANDS)  # noqa: E402,E702
 from market.cli_search import COMMANDS as _SEARCH_COMMANDS; FEATURE_COMMANDS.extend(_SEARCH_COMMANDS)  # noqa: E402,E702
+from market.cli_audit import COMMANDS as _AUDIT_COMMANDS; FEATURE_COMMANDS.extend(_AUDIT_COMMANDS)  # noqa: E402,E702
 
 
 def register(app) -> None:

@@ -37,6 +37,9 @@ HORIZON = timedelta(minutes=15)       # jobs are kept for lots that open or end 
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
+AUDIT_HEAD_JOB_ID = "audit-head-daily"
+
+
 @dataclass
 class Runtime:
     """What the jobs need, set once per scheduler process."""
@@ -101,6 +104,7 @@ def sweep_job() -> None:
     _sweep_publicity(rt)
     _process_payments(rt)
     _drain_search(rt)
+    _seal_audit(rt)
     if rt.scheduler is not None:
         sync_jobs(rt.scheduler, rt.uow_factory, rt.clock.now())
 
@@ -141,6 +145,22 @@ def _drain_search(rt: Runtime) -> None:
 
 
 # --------------------------------------------------------------------------- job bookkeeping
+
+def _seal_audit(rt: Runtime) -> None:
+    """Bids' audit entries are sealed (seq, hash) here unless a commit sealed them first."""
+    from market.services.audit import seal
+    try:
+        seal(rt.uow_factory())
+    except Exception:   # noqa: BLE001 - the next sweep tries again
+        log.exception("audit seal failed")
+
+
+def audit_head_job() -> None:
+    """Once a day: the audit chain's head in the log, for an outside party to keep."""
+    from market.services.audit import head
+    found = head(runtime().uow_factory())
+    log.info("audit head: seq %s hash %s", found["seq"], found["hash"])
+
 
 def _job_id(kind: str, lot_id: int, thing: str = "lot") -> str:
     return f"{kind}-{thing}-{lot_id}"
@@ -219,6 +239,8 @@ def _start(app, rt: Runtime, seconds: float):
     rt.scheduler = scheduler
     scheduler.add_job("market.scheduler:sweep_job", "interval", seconds=seconds, id=SWEEP_JOB_ID,
                       replace_existing=True, next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
+    scheduler.add_job("market.scheduler:audit_head_job", "cron", hour=0, minute=5, id=AUDIT_HEAD_JOB_ID,
+                      replace_existing=True, **JOB_DEFAULTS)
     scheduler.start()
     return scheduler
 

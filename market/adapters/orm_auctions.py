@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, class_mapper, relationship
 from market.domain.auctions import (AuctionSession, Bid, Confirmation, Deposit, Lot,
                                     Registration)
 
+from . import orm_audit
 from .orm import mapper_registry, metadata, users
 from .types import UTCDateTime
 
@@ -233,6 +234,7 @@ def _bid_context_statement(with_key: bool, lock: bool = True):
 
 
 _BID_CONTEXT = {}
+_MARKET_OF_AUCTION: dict[tuple[str, int], str] = {}
 
 
 def _detached(cls, values: dict):
@@ -345,6 +347,9 @@ def _bid_write_statement(update_lot: bool, n_bids: int, n_events: int, answer: b
         names = [f"q_{col}" for col in _ANSWER_COLUMNS]
         types.update({name: auction_bid_requests.c[col].type for name, col in zip(names, _ANSWER_COLUMNS)})
         parts.append(f"answer AS ({insert_rows(auction_bid_requests, _ANSWER_COLUMNS, [names])})")
+    chain_parts, chain_types = orm_audit.bid_audit_sql(guarded)
+    parts += chain_parts
+    types.update(chain_types)
     final = "SELECT count(*) FROM guard" if guarded else "SELECT NULL"
     sql = ("WITH " + ",\n".join(parts) + "\n" + final) if parts else final
     return text(sql).bindparams(*(bindparam(name, type_=type_) for name, type_ in types.items()))
@@ -453,8 +458,7 @@ class AuctionRepository:
         finally:
             driver.autocommit = False
 
-    @staticmethod
-    def _bid_params(ctx: BidContext, bids, events: list[dict], answer: dict | None,
+    def _bid_params(self, ctx: BidContext, bids, events: list[dict], answer: dict | None,
                     update_lot: bool) -> dict:
         """The parameters of `_bid_write_statement` for this bid."""
         lot = ctx.lot
@@ -464,7 +468,26 @@ class AuctionRepository:
                 params.update({f"{prefix}{i}_{k}": v for k, v in row.items() if k != "lot_id"})
         if answer is not None:
             params.update({f"q_{k}": v for k, v in _answer_row(lot.id, answer).items() if k != "lot_id"})
+        params.update(orm_audit.bid_audit_params(self.bid_audit_entry(ctx, bids)))
         return params
+
+    def bid_audit_entry(self, ctx: BidContext, bids) -> dict:
+        return orm_audit.bid_entry(ctx.lot, ctx.read, bids, self.market_of_auction(ctx.lot.session_id))
+
+    def market_of_auction(self, auction_id: int) -> str | None:
+        """An auction's market never changes: read once per process."""
+        bind = self.session.get_bind()
+        key = (str(bind.url), auction_id)
+        found = _MARKET_OF_AUCTION.get(key)
+        if found is None:
+            query = select(auction_sessions.c.market_code).where(auction_sessions.c.id == auction_id)
+            if bind.dialect.name == "sqlite":
+                found = self.session.connection().scalar(query)
+            else:       # apart: the bid's own connection may be about to switch to autocommit
+                with bind.connect() as conn:
+                    found = conn.scalar(query)
+            _MARKET_OF_AUCTION[key] = found
+        return found
 
     @staticmethod
     def lot_changes(ctx: BidContext) -> dict:
@@ -500,6 +523,7 @@ class AuctionRepository:
                                 (auction_bid_requests, [] if answer is None else [_answer_row(lot.id, answer)])):
                 if rows:
                     conn.execute(insert(table), rows)
+            orm_audit.append(conn, [self.bid_audit_entry(ctx, bids)])
         if update_lot:
             lot.version = ctx.read["version"] + 1
 

@@ -16,6 +16,7 @@ from market.domain.achievements import Achievement, AchievementHistory, Achievem
 from market.domain.demands import Demand, DemandHistory
 
 from . import repository
+from .orm_audit import track_audit
 
 # (kind, attribute holding the aggregate id) for each class whose change matters outside the DB
 TRACKED = {
@@ -39,6 +40,7 @@ class SqlAlchemyUnitOfWork:
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         _track_flushes(self.session_factory)
+        track_audit(self.session_factory)
         self.session = self.session_factory()
         self.session.info["uow"] = self
         self.changed: set[tuple[str, int]] = set()

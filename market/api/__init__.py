@@ -24,6 +24,7 @@ def _feature_blueprints() -> list:
     from . import auctions, live; found += auctions.BLUEPRINTS  # noqa: E702,F401 - live adds the streams
     from . import search; found += [search.blp, search.matches_blp]  # noqa: E702
     from . import deals; found += deals.BLUEPRINTS  # noqa: E702
+    from . import audit; found.append(audit.blp)  # noqa: E702
     return found
 
 
@@ -110,4 +111,6 @@ def init_api(app) -> Api:
     app.before_request(refuse_deep_json)        # first: nothing may parse a body before it
     app.before_request(reject_unstorable_text)
     register_error_handlers(app)
+    from .audit import init_audit
+    init_audit(app)
     return api

@@ -133,4 +133,6 @@ MATRIX: dict[str, frozenset] = {
     "POST /api/v1/publicity-notices/objections/{objection_id}/ruling": OWN_MARKET,
     # search
     "GET /api/v1/search": EVERYONE,
+    # audit trail (each reader sees its own scope: the market's, all, or its own entries)
+    "GET /api/v1/audit": SIGNED_IN,
 }

@@ -376,6 +376,7 @@ RECIPES = {
     "POST /api/v1/publicity-notices/objections/{objection_id}/ruling": lambda w: Call(
         params={"objection_id": w.objection()}, json={"decision": "dismissed", "reason": "无依据"},
         clock_offset=IN_PUBLICITY),
+    "GET /api/v1/audit": lambda w: Call(query={"entity": f"lot:{w.lot()}"}),
 }
 
 
