@@ -54,6 +54,7 @@ run: seed
 
 ## make test: install the dev dependencies and run the whole suite
 test: install-dev
+	@bash .ci/browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 bench: install-dev
