@@ -63,10 +63,16 @@ def migrate(url: str) -> None:
 
 def create_sqlite_database(path) -> str:
     """A SQLite file at `path` with the schema and the four markets; returns its URL."""
+    url = f"sqlite:///{path}"
+    fill_schema(url)
+    return url
+
+
+def fill_schema(url: str) -> None:
+    """The tables from the metadata (not the migrations) and the four markets, in the database at `url`."""
     from market.adapters import orm
     from market.adapters.db import make_engine
     from market.domain.taxonomy import MARKETS
-    url = f"sqlite:///{path}"
     orm.start_mappers()
     engine = make_engine(url)
     orm.metadata.create_all(engine)
@@ -74,4 +80,3 @@ def create_sqlite_database(path) -> str:
         for code, name, province in MARKETS:
             conn.execute(orm.markets.insert().values(code=code, name=name, province=province))
     engine.dispose()
-    return url

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from market.adapters import orm
-from market.domain.taxonomy import MARKETS
 
 from auction_world import T0, build_world
+from market_testing import fill_schema
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -32,16 +32,6 @@ def _require_postgres() -> None:
         pytest.skip(f"!!! SKIPPED POSTGRESQL TEST: {message}")
 
 
-def _fill(url: str) -> None:
-    orm.start_mappers()
-    engine = create_engine(url)
-    orm.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for code, name, province in MARKETS:
-            conn.execute(orm.markets.insert().values(code=code, name=name, province=province))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def auction_pg_server():
     _require_postgres()
@@ -54,7 +44,7 @@ def auction_pg_server():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         created.append(name)
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        _fill(url)
+        fill_schema(url)
         return url
 
     yield new_database
@@ -84,7 +74,7 @@ def auction_pg_url(_auction_pg_shared):
 def auction_db_url(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'auctions.sqlite'}"
-        _fill(url)
+        fill_schema(url)
         return url
     return request.getfixturevalue("auction_pg_url")
 
