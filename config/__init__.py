@@ -62,6 +62,10 @@ class Config:
     EVENTS_CHANNEL_PREFIX = "market:"   # Redis channel names start with this
     CORS_ORIGINS: tuple = ()      # the portals allowed to call the API from a browser; none by default
     TIMEZONE = "Asia/Shanghai"
+    # mail: unset SMTP_URL writes mails to the log (development); smtp://, smtp+starttls://, smtps://
+    SMTP_URL: str | None = None
+    MAIL_FROM = "长三角技术市场 <noreply@yrd.example>"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"   # links in mails point here
 
     # flask-smorest / OpenAPI
     API_TITLE = "长三角技术交易市场 API (YRD technology market)"
@@ -77,6 +81,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     REDIS_URL = os.environ.get("REDIS_URL")
+    SMTP_URL = os.environ.get("SMTP_URL")
 
 
 class TestingConfig(Config):
@@ -114,6 +119,9 @@ class ProductionConfig(Config):
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY")
         self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET")
         self.STRIPE_API_BASE = env.get("STRIPE_API_BASE")
+        self.SMTP_URL = env.get("SMTP_URL")
+        self.MAIL_FROM = env.get("MAIL_FROM", Config.MAIL_FROM)
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL)
         self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
 
 

@@ -61,10 +61,12 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
 def _build_features(app: Flask, values: dict) -> None:
     """Feature adapters (search index, payment gateway, live events) are built here."""
     from market.adapters.events import build_event_bus
+    from market.adapters.mail import build_mailer
     from market.adapters.payments.stripe_gateway import build_payment_gateway
     s = app.extensions["market"]
     s.payment_gateway = values.get("PAYMENT_GATEWAY") or build_payment_gateway(app.config)
     s.events = values.get("EVENT_BUS") or build_event_bus(app.config)
+    s.mailer = values.get("MAILER") or build_mailer(app.config)
     _build_search(app, values)
 
 

@@ -184,3 +184,12 @@ def shared_data_dir() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent (fresh clone): nothing to read")
     return SHARED_DATA
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) for the test; `.received` holds parsed mails."""
+    from smtp_testing import SmtpTestServer
+    server = SmtpTestServer().start()
+    yield server
+    server.stop()

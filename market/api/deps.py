@@ -23,6 +23,7 @@ class Services:
     search_index: object = None
     payment_gateway: object = None
     events: object = None
+    mailer: object = None
     extra: dict | None = None
 
 
