@@ -194,17 +194,19 @@ class AuctionRepository(BidPath, AbstractAuctionRepository):
         return self.session.scalars(select(User).where(u.email == "op-%s@yrd.example" % market_code.lower())).first() \
             or self.session.scalars(select(User).where(u.role == "operator", u.market_code == market_code)).first()
 
-    def published_achievements(self, market_code: str, limit: int) -> list[Achievement]:
+    def published_achievements(self, market_code: str, limit: int, *, newest: bool = False) -> list[Achievement]:
         a = achievements.c
         return list(self.session.scalars(select(Achievement).where(a.status == "published", a.market_code == market_code)
-                                         .order_by(a.id).limit(limit)))
+                                         .order_by(a.id.desc() if newest else a.id).limit(limit)))
 
-    def enterprise_members(self, limit: int) -> list[User]:
-        """Active members of enterprises, the first registered first (demo bidders)."""
+    def enterprise_members(self, limit: int, *, newest: bool = False, active_only: bool = True) -> list[User]:
+        """Members of enterprises, the first (or last) registered first (demo bidders)."""
         u, o = users.c, organisations.c
-        return list(self.session.scalars(select(User).join(organisations, o.id == u.organisation_id)
-                                         .where(o.kind == "enterprise", u.role == "member", u.active.is_(True))
-                                         .order_by(u.id).limit(limit)))
+        stmt = select(User).join(organisations, o.id == u.organisation_id).where(
+            o.kind == "enterprise", u.role == "member")
+        if active_only:
+            stmt = stmt.where(u.active.is_(True))
+        return list(self.session.scalars(stmt.order_by(u.id.desc() if newest else u.id).limit(limit)))
 
 
 class SqlAlchemyDepositRepository(AbstractDepositRepository):

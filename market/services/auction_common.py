@@ -42,6 +42,16 @@ def auctions_repo(uow):
     return uow.auctions
 
 
+class FixedClock:
+    """A clock stopped at `at`: the demo seeds place bids and close lots at chosen times."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
 def now_of(clock) -> datetime:
     """A clock's time, or the time itself (callers pass either)."""
     return clock.now() if hasattr(clock, "now") else clock

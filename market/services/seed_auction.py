@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .auction_common import FixedClock
 from .auctions import add_lot, confirm_deposit, create_auction, register_for_lot
 from .bidding import place_bid
-
-class _FixedClock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
 
 DEMO_AUCTION_TITLE = "G60 科创走廊科技成果拍卖会（演示）"
 
@@ -59,7 +52,7 @@ def seed_demo_auction(uow, now: datetime) -> list[str]:
             reg = register_for_lot(uow, actor_id=user_id, lot_id=lot["id"], now=now - 35 * minute)
             confirm_deposit(uow, actor_id=operator_id, deposit_id=reg["deposit"]["id"],
                             now=now - 30 * minute, reference=f"DEMO-BANK-{reg['deposit']['id']}")
-    clock = _FixedClock(now)
+    clock = FixedClock(now)
     first, second = lots[0], lots[1]
     place_bid(uow, actor_id=bidder_ids[0], lot_id=first["id"], clock=clock,
               amount_fen=first["starting_price_fen"])
