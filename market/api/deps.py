@@ -13,6 +13,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from market.domain.errors import Forbidden, Unauthorized
+from market.services.accounts import authenticate
 
 if TYPE_CHECKING:   # names for the annotations only
     from sqlalchemy.engine import Engine
@@ -119,7 +120,6 @@ def bearer_token() -> str | None:
 def current_user() -> dict | None:
     """The authenticated user (a dict), None if anonymous; a bad token is a 401."""
     if "market_user" not in g:
-        from market.services.accounts import authenticate
         token = bearer_token()
         user = None
         if token:

@@ -18,7 +18,8 @@ from foundation_fakes import FakeRepository  # noqa: E402
 from market.domain.accounts import Market, Organisation, User  # noqa: E402
 from market.domain.achievements import Achievement  # noqa: E402
 from market.domain.auctions import (LIVE_LOT_STATUSES, AuctionSession, Confirmation, Lot,  # noqa: E402
-                                    Registration)
+                                    Registration, number_events)
+from market.domain.payments import OutboxCommand  # noqa: E402
 from market.services.repositories import (AbstractAuctionRepository, AbstractDepositRepository,  # noqa: E402
                                           AbstractPaymentRepository, BidContext)
 from market.services.unit_of_work import AbstractUnitOfWork  # noqa: E402
@@ -142,7 +143,6 @@ class FakeAuctionRepository(AbstractAuctionRepository):
         return found[:limit] if limit else found
 
     def add_events(self, lot, events):
-        from market.domain.auctions import number_events
         stored = number_events(lot, events)
         self.events += stored
         return stored
@@ -192,7 +192,6 @@ class FakeDepositRepository(AbstractDepositRepository):
 
 class FakePaymentRepository(AbstractPaymentRepository):
     def __init__(self):
-        from market.domain.payments import OutboxCommand
         self._command = OutboxCommand
         self.outbox: dict[int, object] = {}
         self.seen_events: dict[str, dict] = {}
