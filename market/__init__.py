@@ -45,8 +45,8 @@ def create_app(config: dict | str | None = None, **overrides) -> Flask:
         uow_factory=uow_factory,
         clock=values.get("CLOCK") or SystemClock(),
         hasher=Argon2PasswordHasher(fast=app.config.get("TESTING", False)),
-        extra={"engine": engine, "session_factory": session_factory,
-               "before_commit": before_commit, "after_commit": after_commit},
+        engine=engine, session_factory=session_factory, before_commit=before_commit,
+        after_commit=after_commit,
     )
     _build_features(app, values)
     _build_auth(app, values)

@@ -6,7 +6,7 @@ from typing import Iterator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .orm_audit import audit_chain, audit_log
+from .orm_audit import audit_chain, audit_log, seal_pending
 
 A = audit_log.c
 
@@ -52,3 +52,11 @@ class AuditReads:
     def pending(self) -> int:
         """Entries not sealed yet (a bid's, until the next commit that seals or the sweep)."""
         return self.session.scalar(select(func.count()).select_from(audit_log).where(A.seq.is_(None)))
+
+
+class SqlAlchemyAuditRepository(AuditReads):
+    """The audit trail as the audit services see it (`uow.audit`): the reads, and sealing."""
+
+    def seal_pending(self) -> str:
+        """Seal the entries written but not yet chained (in this unit of work's transaction)."""
+        return seal_pending(self.session.connection())

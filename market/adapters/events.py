@@ -18,9 +18,10 @@ import logging
 import threading
 from typing import Callable, Protocol
 
+from market.domain.auction_basics import FINAL_EVENTS  # noqa: F401 (re-exported)
+
 log = logging.getLogger(__name__)
 
-FINAL_EVENTS = ("lot_closed", "lot_cancelled")
 DEFAULT_PREFIX = "market:"
 
 

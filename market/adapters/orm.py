@@ -196,7 +196,7 @@ def _map_features() -> None:
     """Feature modules register their own tables and mappings here."""
     from .orm_contracts import start_contract_mappers; start_contract_mappers()  # noqa: E702
     from .orm_auctions import start_auction_mappers; start_auction_mappers()  # noqa: E702
-    from .orm_payments import start_payment_mappers; start_payment_mappers()  # noqa: E702
+    from . import orm_payments  # noqa: F401 (its tables; deposits' moves reach it through the message bus)
     from .orm_imports import map_imports; map_imports()  # noqa: E702
     from .orm_search import start_search_mappers; start_search_mappers()  # noqa: E702
     from .orm_deals import start_deal_mappers; start_deal_mappers()  # noqa: E702

@@ -5,18 +5,21 @@ services use.
 The outbox is what makes money moves survive failures: a command is written in
 the same transaction as the deposit's state change, then a worker claims it
 (a conditional update, so two workers never run one command at once), calls the
-gateway outside any transaction, and records the answer.
+gateway outside any transaction, and records the answer. The commands a deposit's move implies
+are written by the message bus's handler (`market.services.payments.record_deposit_move`).
 """
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, and_, func,
                         insert, or_, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from market.domain.payments import OutboxCommand
+from market.services.repositories import AbstractPaymentRepository
 
 from .orm import metadata
 from .types import UTCDateTime
@@ -74,33 +77,12 @@ deposit_payment_history = Table(
 )
 
 
-@dataclass
-class OutboxCommand:
-    id: int
-    deposit_id: int
-    action: str
-    reason: str
-    gateway: str
-    reference: str | None
-    amount_fen: int | None
-    idempotency_key: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    claim_token: str | None = None
-    last_error: str | None = None
-    result_status: str | None = None
-    result_amount_fen: int | None = None
-    created_at: datetime | None = None
-    done_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row) -> "OutboxCommand":
-        m = row._mapping
-        return cls(**{k: m[k] for k in cls.__dataclass_fields__ if k in m})
+def _command(row) -> OutboxCommand:
+    m = row._mapping
+    return OutboxCommand(**{k: m[k] for k in OutboxCommand.__dataclass_fields__ if k in m})
 
 
-class PaymentRepository:
+class PaymentRepository(AbstractPaymentRepository):
     """All SQL of the payment feature; works inside the caller's transaction."""
 
     def __init__(self, session: Session):
@@ -125,16 +107,16 @@ class PaymentRepository:
     def command_by_key(self, key: str) -> OutboxCommand | None:
         row = self.session.execute(
             select(payment_outbox).where(payment_outbox.c.idempotency_key == key)).first()
-        return OutboxCommand.from_row(row) if row else None
+        return _command(row) if row else None
 
     def command(self, ident: int) -> OutboxCommand | None:
         row = self.session.execute(select(payment_outbox).where(payment_outbox.c.id == ident)).first()
-        return OutboxCommand.from_row(row) if row else None
+        return _command(row) if row else None
 
     def commands_for(self, deposit_id: int) -> list[OutboxCommand]:
         rows = self.session.execute(select(payment_outbox).where(
             payment_outbox.c.deposit_id == deposit_id).order_by(payment_outbox.c.id))
-        return [OutboxCommand.from_row(r) for r in rows]
+        return [_command(r) for r in rows]
 
     def due_ids(self, now: datetime, lease: timedelta, limit: int) -> list[int]:
         c = payment_outbox.c
@@ -181,7 +163,7 @@ class PaymentRepository:
     def open_commands(self) -> list[OutboxCommand]:
         rows = self.session.execute(select(payment_outbox).where(
             payment_outbox.c.status != "done").order_by(payment_outbox.c.id))
-        return [OutboxCommand.from_row(r) for r in rows]
+        return [_command(r) for r in rows]
 
     # ---- stripe events --------------------------------------------------------------
     def event_seen(self, event_id: str) -> bool:
@@ -217,52 +199,3 @@ class PaymentRepository:
         rows = self.session.execute(select(deposit_payment_history).where(
             deposit_payment_history.c.deposit_id == deposit_id).order_by(deposit_payment_history.c.id))
         return [dict(r._mapping) for r in rows]
-
-
-# ---- the deposit watcher -----------------------------------------------------------------
-
-_watching = False
-
-
-def start_payment_mappers() -> None:
-    """Called once from orm.start_mappers(), after the auction mappers: every change of a
-    deposit's status writes the gateway command it implies in the same transaction (so the
-    auction services never call the payment provider themselves)."""
-    global _watching
-    if _watching:
-        return
-    _watching = True
-    from sqlalchemy import event
-
-    from market.domain.auctions import Deposit
-
-    event.listen(Deposit, "after_update", _deposit_updated)
-
-
-def _deposit_updated(mapper, connection, deposit) -> None:
-    from sqlalchemy import inspect
-
-    from market.services.payments import enqueue_transition
-
-    history = inspect(deposit).attrs.status.history
-    if not history.deleted or not history.added:
-        return
-    old, new = history.deleted[0], history.added[0]
-    now = deposit.updated_at
-    repo = PaymentRepository(connection)
-    enqueue_transition(repo, deposit_id=deposit.id, gateway=deposit.gateway, reference=deposit.reference,
-                       old=old, new=new, amount_fen=deposit.amount_fen, now=now,
-                       capture_fen=_hammer_price(connection, deposit) if new == "applied" else None)
-    repo.add_history(deposit_id=deposit.id, kind=f"deposit_{new}", source="auction", now=now, deposit_status=new,
-                     reference=deposit.reference, amount_fen=deposit.amount_fen, detail={"from": old})
-
-
-def _hammer_price(connection, deposit) -> int | None:
-    """The price the deposit is applied to: the lot's current price, written by the last
-    accepted bid (committed before the close, so readable inside the close's flush)."""
-    from market.adapters.orm_auctions import auction_lots, auction_registrations
-    row = connection.execute(
-        select(auction_lots.c.current_price_fen)
-        .join(auction_registrations, auction_registrations.c.lot_id == auction_lots.c.id)
-        .where(auction_registrations.c.id == deposit.registration_id)).first()
-    return int(row[0]) if row and row[0] is not None else None

@@ -1,9 +1,11 @@
-"""The unit of work: one transaction per use case, and the hooks that let
-other stores (the search index) follow the database.
+"""The SQLAlchemy unit of work: one session per use case, the repositories over it, and the hooks
+that let other stores (the search index) follow the database.
 
-`before_commit` hooks run inside the transaction (e.g. to write an outbox);
-`after_commit` hooks run only once the commit succeeded, so a rolled-back
-change never reaches them.
+`before_commit` hooks run inside the transaction (e.g. to write an outbox); `after_commit` hooks
+run only once the commit succeeded, so a rolled-back change never reaches them. Domain events go
+through the message bus (see `market.services.unit_of_work`). The storage's own exceptions for a
+write that lost a race become domain errors here (`StaleWrite`, `DuplicateWrite`), so services
+need not import SQLAlchemy.
 """
 from __future__ import annotations
 
@@ -14,9 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from market.domain.achievements import Achievement, AchievementHistory, AchievementListing
 from market.domain.demands import Demand, DemandHistory
+from market.services.unit_of_work import AbstractUnitOfWork
 
 from . import repository
+from .audit_reads import SqlAlchemyAuditRepository
+from .event_store import EventStore
 from .orm_audit import track_audit
+from .auction_repository import AuctionRepository, SqlAlchemyDepositRepository
+from .orm_deals import SqlAlchemyDealRepository
+from .orm_payments import PaymentRepository
+from .storage_errors import domain_errors
 
 # (kind, attribute holding the aggregate id) for each class whose change matters outside the DB
 TRACKED = {
@@ -30,13 +39,14 @@ TRACKED = {
 Hook = Callable[["SqlAlchemyUnitOfWork", set], None]
 
 
-class SqlAlchemyUnitOfWork:
+class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, session_factory: sessionmaker, before_commit: Iterable[Hook] = (),
-                 after_commit: Iterable[Hook] = ()):
+                 after_commit: Iterable[Hook] = (), publisher=None):
         self.session_factory = session_factory
         self.before_commit_hooks = list(before_commit)
         self.after_commit_hooks = list(after_commit)
         self.session: Session | None = None
+        self.publisher = publisher
 
     def __enter__(self) -> "SqlAlchemyUnitOfWork":
         _track_flushes(self.session_factory)
@@ -50,11 +60,17 @@ class SqlAlchemyUnitOfWork:
         self.tokens = repository.TokenRepository(self.session)
         self.achievements = repository.AchievementRepository(self.session)
         self.demands = repository.DemandRepository(self.session)
-        return self
+        self.auctions = AuctionRepository(self.session)
+        self.deposits = SqlAlchemyDepositRepository(self.session)
+        self.payments = PaymentRepository(self.session)
+        self.deals = SqlAlchemyDealRepository(self.session)
+        self.live_events = EventStore(self.session)
+        self.audit = SqlAlchemyAuditRepository(self.session)
+        return super().__enter__()
 
     def __exit__(self, *exc) -> None:
         try:
-            self.session.rollback()
+            super().__exit__(*exc)
         finally:
             self.session.close()
 
@@ -62,22 +78,29 @@ class SqlAlchemyUnitOfWork:
         """For changes made with bulk statements the flush tracker cannot see."""
         self.changed.add((kind, ident))
 
-    def flush(self) -> None:
-        self.session.flush()
+    def _flush(self) -> None:
+        with domain_errors():
+            self.session.flush()
 
-    def commit(self) -> None:
-        self.session.flush()
+    def _commit(self) -> None:
         changed = set(self.changed)
         for hook in self.before_commit_hooks:
             hook(self, changed)
-        self.session.commit()
+        with domain_errors():
+            self.session.commit()
         self.changed = set()
         for hook in self.after_commit_hooks:
             hook(self, changed)
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         self.session.rollback()
         self.changed = set()
+
+    def _seen_objects(self):
+        session = self.session
+        if session is None:
+            return []
+        return [*session.identity_map.values(), *session.new, *self.auctions.seen.values()]
 
     def _collect(self, session) -> None:
         for obj in (*session.new, *session.dirty, *session.deleted):

@@ -2,29 +2,98 @@
 current user. Adapters are built in `create_app` and found here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from functools import wraps
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from market.domain.errors import Forbidden, Unauthorized
+from market.services.accounts import authenticate
+
+if TYPE_CHECKING:   # names for the annotations only
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import sessionmaker
+
+    from market.domain.payments import PaymentGateway
+    from market.services.unit_of_work import AbstractUnitOfWork
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @dataclass
 class Services:
-    """The adapters `create_app` built, reachable from views and CLI commands."""
-    uow_factory: object
-    clock: object
+    """The adapters `create_app` built, reachable from views and CLI commands, one typed field
+    each. `extra` is the older dict-shaped way in: it reads and writes these same fields (and
+    keeps any other key a feature adds), so code written against it keeps working."""
+    uow_factory: Callable[[], AbstractUnitOfWork]
+    clock: Clock
     hasher: object
     search_index: object = None
-    payment_gateway: object = None
-    events: object = None
-    mailer: object = None
-    extra: dict | None = None
+    payment_gateway: PaymentGateway | None = None
+    events: object = None                     # the live-feed event bus (Redis or in-process)
+    mailer: object = None                     # the Mailer port (adapters/mail.py)
+    engine: Engine | None = None
+    session_factory: sessionmaker | None = None
+    before_commit: list = field(default_factory=list)    # unit-of-work hooks (see adapters.unit_of_work)
+    after_commit: list = field(default_factory=list)
+    search_indexer: object = None
+    account_throttle: object = None
+    revocations: object = None
+    token_cache: object = None
+    live_feed: object = None                  # built on first use, after gunicorn forked the worker
+    others: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.extra = _Extra(self)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class _Extra(MutableMapping):
+    """`services().extra[name]`: a field of `Services` when it has one, else a free-form key."""
+
+    def __init__(self, owner: Services):
+        self._owner = owner
+
+    def _field(self, key: str) -> bool:
+        return key in _FIELDS
+
+    def __getitem__(self, key):
+        if self._field(key):
+            return getattr(self._owner, key)
+        return self._owner.others[key]
+
+    def get(self, key, default=None):
+        value = self[key] if self._field(key) else self._owner.others.get(key, default)
+        return default if value is None else value
+
+    def __setitem__(self, key, value):
+        if self._field(key):
+            setattr(self._owner, key, value)
+        else:
+            self._owner.others[key] = value
+
+    def __delitem__(self, key):
+        if self._field(key):
+            setattr(self._owner, key, None)
+        else:
+            del self._owner.others[key]
+
+    def __iter__(self):
+        return iter([*(k for k in _FIELDS if getattr(self._owner, k) is not None), *self._owner.others])
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+
+_FIELDS = frozenset(f.name for f in fields(Services)) - {"others"}
 
 
 def services() -> Services:
@@ -52,7 +121,6 @@ def bearer_token() -> str | None:
 def current_user() -> dict | None:
     """The authenticated user (a dict), None if anonymous; a bad token is a 401."""
     if "market_user" not in g:
-        from market.services.accounts import authenticate
         token = bearer_token()
         user = None
         if token:

@@ -33,11 +33,26 @@ def local_times(value):
         return value.astimezone(SHANGHAI).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return {k: local_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [local_times(v) for v in value]
+    return value
+
+
+def local_event_times(value):
+    """Live-feed events are stored as JSON, their times as UTC ISO 8601 strings: shown in
+    Shanghai time like every other time of the API."""
     if isinstance(value, str) and len(value) >= 25 and value[10:11] == "T" and value[-6] in "+-":
         try:
             return datetime.fromisoformat(value).astimezone(SHANGHAI).isoformat()
         except ValueError:
             return value
+    if isinstance(value, dict):
+        return {k: local_event_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [local_event_times(v) for v in value]
+    return local_times(value)
     if isinstance(value, dict):
         return {k: local_times(v) for k, v in value.items()}
     if isinstance(value, list):

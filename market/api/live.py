@@ -21,7 +21,7 @@ from market.services.live_stream import AuctionCursor, LotCursor, stream
 
 from .auctions import _responds, auctions_blp, lots_blp
 from .deps import services
-from .fields import local_times
+from .fields import local_event_times, local_times
 from .schemas import MAX_ID
 
 EVENT_TYPES = ("lot_opened, timed_window_started (the free period is over: 限时报价期), bid_accepted, "
@@ -66,7 +66,7 @@ def _render(event: dict) -> str:
     """The event's JSON, once for all its watchers; `event_id` (known only for events read from
     the database) is the day stream's SSE id, not part of the event."""
     shown = {k: v for k, v in event.items() if k != "event_id"}
-    return json.dumps(local_times(shown), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(local_event_times(shown), ensure_ascii=False, separators=(",", ":"))
 
 
 def _last_event_id() -> int:

@@ -21,83 +21,43 @@ its own maximum (the price does not move), never lower it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from market.domain.auction_basics import (  # noqa: F401 (re-exported: the feature's vocabulary)
+    AFTER_CLOSE, ALREADY_LEADING, BEFORE_OPEN, BELOW_START, BID_KINDS, CONFIRMATION_STATUSES,
+    DEPOSIT_NOT_HELD, DEPOSIT_STATUSES, LIVE_LOT_STATUSES, LOT_CANCELLED, LOT_STATUSES, MAX_FEN,
+    MAXIMUM_NOT_RAISED, NOT_ABOVE_CURRENT, NOT_REGISTERED, OFF_INCREMENT, OWN_LOT, REFUSALS,
+    REFUSALS_A_LATER_BID_CAN_LIFT, SHANGHAI, TIED_EARLIER_MAXIMUM, _require_aware, _require_fen,
+    end_of_day)
+from market.domain.auction_bids import Bid, BidOutcome, CloseResult
+from market.domain.auction_confirmations import Confirmation  # noqa: F401 (re-exported)
 from market.domain.auction_prices import (check_reserve, grid_floor, hammer_price, next_on_grid,
                                           on_grid, raised_maximum)
 from market.domain.auction_terms import check_start_within_a_year
 from market.domain.calendar import WorkingDayCalendar  # noqa: F401 (the port, re-exported)
+from market.domain.deposits import Bidder, Deposit, DepositMoved, Registration  # noqa: F401
 from market.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
-from market.domain.labels import action_label, status_label
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_FEN = 10**15  # 10 trillion yuan: any larger amount is a typing error, not a bid
-
-LOT_STATUSES = ("scheduled", "open", "sold", "unsold", "cancelled")
-LIVE_LOT_STATUSES = ("scheduled", "open")
-DEPOSIT_STATUSES = ("pending", "held", "applied", "released", "forfeited", "refunded")
-CONFIRMATION_STATUSES = ("pending", "signed", "forfeited")
-# auto = placed by the system for a proxy maximum; raise = the leader raised its own maximum
-# (accepted, outside the price sequence: no seq, no amount)
-BID_KINDS = ("manual", "proxy", "auto", "raise")
-
-# Refusal reasons: stable codes for clients, with the message a person reads.
-NOT_REGISTERED = "not_registered"
-DEPOSIT_NOT_HELD = "deposit_not_held"
-OWN_LOT = "own_lot"
-BELOW_START = "below_start"
-OFF_INCREMENT = "off_increment"
-NOT_ABOVE_CURRENT = "not_above_current"
-BEFORE_OPEN = "before_open"
-AFTER_CLOSE = "after_close"
-LOT_CANCELLED = "lot_cancelled"
-ALREADY_LEADING = "already_leading"
-TIED_EARLIER_MAXIMUM = "tied_earlier_maximum"
-MAXIMUM_NOT_RAISED = "maximum_not_raised"
-
-REFUSALS = {
-    NOT_REGISTERED: "未报名该拍品 (not registered for this lot)",
-    DEPOSIT_NOT_HELD: "保证金未到账 (deposit not held)",
-    OWN_LOT: "不能竞买本单位的拍品 (cannot bid on your own organisation's lot)",
-    BELOW_START: "首次出价不得低于起拍价 (first bid below the starting price)",
-    OFF_INCREMENT: "出价须为起拍价加加价幅度的整数倍 (a bid must be the starting price plus a whole multiple of the increment)",
-    NOT_ABOVE_CURRENT: "出价须高于当前价至少一个加价幅度 (bid must exceed the current price by an increment)",
-    BEFORE_OPEN: "竞价尚未开始 (bidding has not opened)",
-    AFTER_CLOSE: "竞价已结束 (bidding has closed)",
-    LOT_CANCELLED: "拍品已撤拍 (lot cancelled)",
-    ALREADY_LEADING: "您已是最高出价者 (you already hold the highest bid)",
-    TIED_EARLIER_MAXIMUM: "与更早的相同出价持平，时间优先 (an equal earlier maximum wins: price first, then time)",
-    MAXIMUM_NOT_RAISED: "最高代理价只能提高，不能降低 (a leader may raise its proxy maximum, never lower it)",
-}
-
-# Refusals that another bid can lift (someone outbids the leader; the tied maximum is beaten).
-# Every other refusal stays true however the lot moves on: prices only rise on the increment grid,
-# closed and cancelled lots stay so, and time only moves forward.
-REFUSALS_A_LATER_BID_CAN_LIFT = frozenset({ALREADY_LEADING, TIED_EARLIER_MAXIMUM, MAXIMUM_NOT_RAISED})
+from market.domain.events import Event, record
+from market.domain.labels import status_label
 
 
-def _require_aware(now: datetime, name: str = "now") -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
+@dataclass
+class LiveEventsStored(Event):
+    """Numbered live-feed events stored with a lot's change: published once it commits."""
+    events: list
 
 
-def _require_fen(name: str, value, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed.on(name, "金额须为整数分 (amount must be integer fen)")
-    if value < minimum or value > MAX_FEN:
-        raise ValidationFailed.on(name, f"金额超出范围 (must be between {minimum} and {MAX_FEN} fen)")
-    return value
-
-
-# --------------------------------------------------------------------------- working days
-# The calendar port lives in market/domain/calendar.py (re-exported here for callers).
-
-
-def end_of_day(day: date) -> datetime:
-    """The first instant after `day` in Shanghai: deadlines run to the end of the local day."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+def number_events(lot: "Lot", events: list[dict]) -> list[dict]:
+    """Give events the lot's next sequence numbers (the caller holds the lot's lock, or writes
+    only if the lot's version is unchanged) and record them for publication after the commit."""
+    stored = []
+    for event in events:
+        lot.event_seq = (lot.event_seq or 0) + 1
+        stored.append({**event, "lot_id": lot.id, "seq": lot.event_seq})
+    if stored:
+        record(lot, LiveEventsStored(stored))
+    return stored
 
 
 # --------------------------------------------------------------------------- session
@@ -131,156 +91,6 @@ class AuctionSession:
         if all(lot.status not in LIVE_LOT_STATUSES for lot in self.lots):
             return "finished"
         return "live"
-
-
-# --------------------------------------------------------------------------- deposits
-
-class Deposit:
-    """保证金. pending → held → applied | released | forfeited; applied → forfeited when the
-    winner does not sign; applied/forfeited → refunded when payments return captured money."""
-
-    _MOVES = {
-        "hold": (("pending",), "held"),
-        "apply": (("held",), "applied"),
-        "release": (("pending", "held"), "released"),
-        "forfeit": (("held", "applied"), "forfeited"),
-        "refund": (("applied", "forfeited"), "refunded"),
-    }
-
-    def __init__(self, *, bidder_id: int, amount_fen: int, created_at: datetime,
-                 gateway: str = "manual"):
-        _require_aware(created_at, "created_at")
-        _require_fen("deposit_fen", amount_fen, minimum=0)
-        self.bidder_id = bidder_id
-        self.amount_fen = amount_fen
-        self.gateway = gateway
-        self.reference: str | None = None
-        self.status = "pending"
-        self.created_at = created_at
-        self.updated_at = created_at
-        self.held_at: datetime | None = None
-        self.settled_at: datetime | None = None
-        self.release_by: date | None = None
-
-    def _move(self, action: str, now: datetime) -> None:
-        _require_aware(now)
-        allowed, target = self._MOVES[action]
-        if self.status not in allowed:
-            raise IllegalTransition(
-                f"保证金{status_label('deposit', self.status)}，不能{action_label(action)}"
-                f" (deposit {self.status} cannot {action})")
-        self.status = target
-        self.updated_at = now
-        if target == "held":
-            self.held_at = now
-        else:
-            self.settled_at = now
-
-    def hold(self, now: datetime, reference: str | None = None) -> None:
-        self._move("hold", now)
-        if reference:
-            self.reference = reference
-
-    def apply(self, now: datetime) -> None:
-        self._move("apply", now)
-
-    def release(self, now: datetime, release_by: date | None = None) -> None:
-        """`release_by`: the local day by which the money must be back with the bidder (the
-        exchanges' N working days, for bank transfers); a gateway's hold is let go at once."""
-        self._move("release", now)
-        self.release_by = release_by or now.astimezone(SHANGHAI).date()
-
-    def forfeit(self, now: datetime) -> None:
-        self._move("forfeit", now)
-
-    def refund(self, now: datetime) -> None:
-        self._move("refund", now)
-
-    @property
-    def is_held(self) -> bool:
-        return self.status == "held"
-
-
-class Registration:
-    """An enterprise's registration (报名) for one lot, with its deposit and paddle number."""
-
-    def __init__(self, *, bidder_id: int, user_id: int | None, paddle_no: int,
-                 deposit: Deposit, created_at: datetime):
-        self.bidder_id = bidder_id
-        self.user_id = user_id
-        self.paddle_no = paddle_no
-        self.deposit = deposit
-        self.created_at = created_at
-
-
-@dataclass
-class Bidder:
-    """Who is bidding: the organisation, the person, and their registration for this lot (if any)."""
-    org_id: int | None
-    user_id: int | None = None
-    registration: Registration | None = None
-
-
-# --------------------------------------------------------------------------- bids
-
-class Bid:
-    """One bid attempt, accepted or refused; never changed after it is written."""
-
-    def __init__(self, *, bidder_id: int | None, user_id: int | None, amount_fen: int | None,
-                 at: datetime, kind: str = "manual", max_amount_fen: int | None = None,
-                 accepted: bool = False, refusal: str | None = None, seq: int | None = None,
-                 paddle_no: int | None = None, idempotency_key: str | None = None):
-        self.bidder_id = bidder_id
-        self.user_id = user_id
-        self.amount_fen = amount_fen
-        self.max_amount_fen = max_amount_fen
-        self.kind = kind
-        self.at = at
-        self.accepted = accepted
-        self.refusal = refusal
-        self.seq = seq
-        self.paddle_no = paddle_no
-        self.idempotency_key = idempotency_key
-
-    def __repr__(self) -> str:
-        verdict = f"#{self.seq}" if self.accepted else self.refusal
-        return f"<Bid {self.kind} {self.amount_fen} by {self.bidder_id} {verdict}>"
-
-
-@dataclass
-class BidOutcome:
-    """The answer to one bid: the caller's own record first, then any proxy bids it triggered."""
-    accepted: bool
-    refusal: str | None
-    bids: list[Bid]
-    leading: bool
-    price_fen: int | None
-    ends_at: datetime
-    window_restarted: bool = False
-    events: list[dict] = field(default_factory=list)
-
-    @property
-    def own(self) -> Bid:
-        return self.bids[0]
-
-    @property
-    def message(self) -> str | None:
-        return REFUSALS.get(self.refusal) if self.refusal else None
-
-    @property
-    def holds_only_on_state_read(self) -> bool:
-        """True when the answer is right only if the lot is still as it was when decided (an
-        acceptance, or a refusal a later bid could lift): whoever records it must check that the
-        lot has not moved meanwhile. Other refusals stay right on any later state of the lot."""
-        return self.accepted or bool(self.events) or self.refusal in REFUSALS_A_LATER_BID_CAN_LIFT
-
-
-@dataclass(frozen=True)
-class CloseResult:
-    status: str                   # sold | unsold
-    winner_id: int | None
-    hammer_price_fen: int | None
-    reserve_met: bool
 
 
 # --------------------------------------------------------------------------- lot
@@ -587,65 +397,3 @@ class Lot:
 
     def _event(self, type_: str, now: datetime, **data) -> dict:
         return {"type": type_, "lot_id": getattr(self, "id", None), "at": now.isoformat(), **data}
-
-
-# --------------------------------------------------------------------------- confirmation
-
-class Confirmation:
-    """成交确认书: the record of a sale, to be signed by the signing deadline (a local date)."""
-
-    def __init__(self, *, lot_id: int, achievement_id: int, market_code: str, seller_id: int,
-                 winner_id: int, hammer_price_fen: int, deposit_fen: int, sign_by: date,
-                 created_at: datetime):
-        _require_aware(created_at, "created_at")
-        self.lot_id = lot_id
-        self.achievement_id = achievement_id
-        self.market_code = market_code
-        self.seller_id = seller_id
-        self.winner_id = winner_id
-        self.hammer_price_fen = hammer_price_fen
-        self.deposit_fen = deposit_fen
-        self.sign_by = sign_by
-        self.status = "pending"
-        self.created_at = created_at
-        self.signed_at: datetime | None = None
-        self.signed_by_id: int | None = None
-        self.forfeited_at: datetime | None = None
-
-    @classmethod
-    def issue(cls, *, lot: Lot, result: CloseResult, market_code: str, now: datetime,
-              calendar: WorkingDayCalendar, working_days: int = 5) -> "Confirmation":
-        if result.status != "sold":
-            raise IllegalTransition("流拍的拍品没有成交确认书 (unsold lot has no confirmation)")
-        return cls(lot_id=lot.id, achievement_id=lot.achievement_id, market_code=market_code,
-                   seller_id=lot.seller_id, winner_id=result.winner_id,
-                   hammer_price_fen=result.hammer_price_fen, deposit_fen=lot.deposit_fen,
-                   sign_by=calendar.deadline_day(now, working_days), created_at=now)
-
-    @property
-    def deadline(self) -> datetime:
-        return end_of_day(self.sign_by)
-
-    def is_overdue(self, now: datetime) -> bool:
-        return self.status == "pending" and now >= self.deadline
-
-    def sign(self, now: datetime, actor_id: int | None) -> None:
-        _require_aware(now)
-        if self.status != "pending":
-            raise IllegalTransition(f"确认书{status_label('confirmation', self.status)}"
-                                    f" (confirmation already {self.status})")
-        if now >= self.deadline:
-            raise IllegalTransition("已过签约期限 (signing deadline has passed)")
-        self.status = "signed"
-        self.signed_at = now
-        self.signed_by_id = actor_id
-
-    def forfeit(self, now: datetime) -> None:
-        _require_aware(now)
-        if self.status != "pending":
-            raise IllegalTransition(f"确认书{status_label('confirmation', self.status)}"
-                                    f" (confirmation already {self.status})")
-        if now < self.deadline:
-            raise Conflict("签约期限未到 (signing deadline not reached)")
-        self.status = "forfeited"
-        self.forfeited_at = now

@@ -4,7 +4,7 @@ China's working days are not Monday to Friday: the State Council moves days ever
 (Spring Festival, National Day ... and the weekend days made working days in exchange, 调休).
 The domain only asks "is this a working day?"; `WorkingDayCalendar` answers from weekends plus
 the days a market configures (`AUCTION_HOLIDAYS`, `AUCTION_WORKDAYS`), and an adapter that knows
-the official calendar (market/adapters/statutory_calendar.py) overrides `official` only. The
+the official calendar (market/domain/statutory_calendar.py) overrides `official` only. The
 configured days stay on top of the official ones, so a market can close on a local holiday.
 """
 from __future__ import annotations

@@ -46,6 +46,17 @@ class IllegalTransition(Conflict):
     default_message = "不允许的状态转换 (illegal status transition)"
 
 
+class StaleWrite(Conflict):
+    """A write conditional on the version read found the row moved (another process changed it
+    first). Raised by the unit of work, so services need not know the storage's own exception."""
+    default_message = "数据已被同时修改，请重试 (changed meanwhile, retry)"
+
+
+class DuplicateWrite(Conflict):
+    """A unique constraint refused the write: someone wrote the same thing first."""
+    default_message = "记录已存在 (already recorded)"
+
+
 class TooManyRequests(DomainError):
     status = 429
     default_message = "请求过于频繁 (too many requests)"

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-from market.adapters.orm_auctions import AuctionRepository
 from market.domain.auctions import SHANGHAI, Confirmation, Lot
 
 
@@ -19,7 +18,7 @@ def winner_confirmation(c: Confirmation) -> dict:
             "sign_by": c.sign_by, "deadline": c.deadline, "signed_at": c.signed_at}
 
 
-def party_view(repo: AuctionRepository, lot: Lot, org_id: int | None) -> dict:
+def party_view(repo, lot: Lot, org_id: int | None) -> dict:
     """The fields of `lot` that organisation `org_id` may read as seller or as winner."""
     extra: dict = {}
     if org_id is None:
@@ -34,7 +33,7 @@ def party_view(repo: AuctionRepository, lot: Lot, org_id: int | None) -> dict:
 
 def sale_result(uow, achievement_id: int) -> dict | None:
     """成交公示 of a sold achievement: its latest sold lot's hammer price, winner and date."""
-    repo = AuctionRepository(uow.session)
+    repo = uow.auctions
     lot = repo.sold_lot_of(achievement_id)
     if lot is None:
         return None

@@ -2,8 +2,6 @@
 adapters/orm_audit.py, never by hand)."""
 from __future__ import annotations
 
-from market.adapters.audit_reads import AuditReads
-from market.adapters.orm_audit import seal_pending
 from market.domain import audit
 from market.domain.errors import Forbidden
 
@@ -19,7 +17,7 @@ def list_entries(uow, user: dict, *, entity: str | None, page: int, per_page: in
     elif user["role"] != "admin":
         actor = user["id"]
     with uow:
-        items, total = AuditReads(uow.session).page(
+        items, total = uow.audit.page(
             entity=entity, market_code=market, actor_id=actor, own_entities=(f"user:{user['id']}",),
             page=page, per_page=per_page)
     return {"items": items, "total": total, "page": page, "per_page": per_page}
@@ -30,7 +28,7 @@ def verify_chain(uow) -> tuple[audit.Break | None, int, str]:
     must also end where the head says: entries cut off at the end are a removal too. Entries not
     sealed yet are not part of the chain (see `seal`)."""
     with uow:
-        reads = AuditReads(uow.session)
+        reads = uow.audit
         count = [0]
         last = [audit.GENESIS]
 
@@ -60,21 +58,21 @@ def _against_head(head: tuple[int, str], count: int, last: str) -> audit.Break |
 def seal(uow) -> str:
     """Seal the pending entries now (the scheduler's sweep does it every few seconds)."""
     with uow:
-        head_hash = seal_pending(uow.session.connection())
+        head_hash = uow.audit.seal_pending()
         uow.commit()
     return head_hash
 
 
 def pending(uow) -> int:
     with uow:
-        return AuditReads(uow.session).pending()
+        return uow.audit.pending()
 
 
 def head(uow) -> dict:
     """The head after sealing what is pending: what an outside party should keep."""
     with uow:
-        seal_pending(uow.session.connection())
+        uow.audit.seal_pending()
         uow.commit()
-        found = AuditReads(uow.session).head()
+        found = uow.audit.head()
     seq, hash_ = found or (0, audit.GENESIS)
     return {"seq": seq, "hash": hash_}

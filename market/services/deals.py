@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Mapping
 
-from sqlalchemy.exc import IntegrityError
-
 from market.domain import taxonomy
 from market.domain.deals import Agreement, Interest
-from market.domain.errors import Conflict, NotFound, ValidationFailed
+from market.domain.errors import Conflict, DuplicateWrite, NotFound, ValidationFailed
 from market.domain.publicity import PublicityNotice, publicity_days
 
 from .common import get_or_404, load_actor, local_today
@@ -46,12 +44,8 @@ def rules_from_config(config: Mapping) -> DealRules:
 
 
 def deals_repo(uow):
-    """The deal repository of this unit of work (an in-memory one in unit tests)."""
-    repo = getattr(uow, "deals", None)
-    if repo is None or getattr(repo, "session", None) is not getattr(uow, "session", None):
-        from market.adapters.orm_deals import SqlAlchemyDealRepository
-        repo = uow.deals = SqlAlchemyDealRepository(uow.session)
-    return repo
+    """Kept for callers written before `uow.deals` existed: the unit of work's deal repository."""
+    return uow.deals
 
 
 def _visible(obj, user, label: str, ident: int):
@@ -64,7 +58,7 @@ def _commit(uow) -> None:
     """A unique index refusing the write means another deal got there first."""
     try:
         uow.commit()
-    except IntegrityError as exc:
+    except DuplicateWrite as exc:
         uow.rollback()
         raise Conflict("该成果已有协议成交或已被占用 (the achievement was taken meanwhile)",
                        {"achievement_id": ["taken"]}) from exc
@@ -80,7 +74,7 @@ def register_interest(uow, *, actor_id: int, achievement_id: int, message: str, 
             raise NotFound(f"成果 {achievement_id} 不存在 (not found)")
         interest = Interest(achievement=achievement, buyer_org=user.organisation, user=user,
                             message=message, now=now)
-        repo = deals_repo(uow)
+        repo = uow.deals
         if repo.open_interest(achievement.id, interest.buyer_org_id) is not None:
             raise Conflict("本企业对该成果已有进行中的意向 (your company already has an open interest in it)",
                            {"achievement_id": ["duplicate"]})
@@ -92,7 +86,7 @@ def register_interest(uow, *, actor_id: int, achievement_id: int, message: str, 
 def get_interest(uow, *, actor_id: int, interest_id: int) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         interest = _visible(repo.interest(interest_id), user, "意向", interest_id)
         negotiation = repo.negotiation_of_interest(interest.id)
         return interest_view(interest, negotiation.id if negotiation else None)
@@ -108,7 +102,7 @@ def _scope(user) -> dict:
 def list_interests(uow, *, actor_id: int, status: str | None = None, page: int = 1, per_page: int = 20) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         items, total = repo.interests(**_scope(user), status=status, page=page, per_page=per_page)
         return page_view([interest_view(i) for i in items], total, page, per_page)
 
@@ -117,7 +111,7 @@ def accept_interest(uow, *, actor_id: int, interest_id: int, now: datetime) -> d
     """The holder accepts to negotiate: the negotiation opens."""
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         interest = _visible(repo.interest(interest_id, lock=True), user, "意向", interest_id)
         existing = repo.negotiation_of_interest(interest.id)
         if existing is not None and interest.status == "negotiating":
@@ -133,7 +127,7 @@ def accept_interest(uow, *, actor_id: int, interest_id: int, now: datetime) -> d
 def decline_interest(uow, *, actor_id: int, interest_id: int, reason: str, now: datetime) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        interest = _visible(deals_repo(uow).interest(interest_id, lock=True), user, "意向", interest_id)
+        interest = _visible(uow.deals.interest(interest_id, lock=True), user, "意向", interest_id)
         interest.decline(user, reason, now)
         uow.commit()
         return interest_view(interest)
@@ -144,7 +138,7 @@ def decline_interest(uow, *, actor_id: int, interest_id: int, reason: str, now: 
 def get_negotiation(uow, *, actor_id: int, negotiation_id: int, now: datetime) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         negotiation = _visible(repo.negotiation(negotiation_id), user, "洽谈", negotiation_id)
         agreement = repo.agreement_of_negotiation(negotiation.id)
         return negotiation_view(negotiation, now, agreement.id if agreement else None)
@@ -154,7 +148,7 @@ def list_negotiations(uow, *, actor_id: int, now: datetime, status: str | None =
                       per_page: int = 20) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        items, total = deals_repo(uow).negotiations(**_scope(user), status=status, page=page, per_page=per_page)
+        items, total = uow.deals.negotiations(**_scope(user), status=status, page=page, per_page=per_page)
         return page_view([negotiation_view(n, now) for n in items], total, page, per_page)
 
 
@@ -169,7 +163,7 @@ def _terms(uow, negotiation, terms: dict) -> dict:
 def make_offer(uow, *, actor_id: int, negotiation_id: int, terms: dict, now: datetime) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        negotiation = _visible(deals_repo(uow).negotiation(negotiation_id, lock=True), user, "洽谈", negotiation_id)
+        negotiation = _visible(uow.deals.negotiation(negotiation_id, lock=True), user, "洽谈", negotiation_id)
         offer = negotiation.propose(user, now=now, **_terms(uow, negotiation, terms))
         uow.commit()
         return offer_view(offer, now)
@@ -177,7 +171,7 @@ def make_offer(uow, *, actor_id: int, negotiation_id: int, terms: dict, now: dat
 
 def _offer_under_lock(uow, user, offer_id: int):
     """The offer and its negotiation, read under the negotiation's row lock."""
-    repo = deals_repo(uow)
+    repo = uow.deals
     negotiation_id = repo.negotiation_id_of_offer(offer_id)
     negotiation = repo.negotiation(negotiation_id, lock=True) if negotiation_id is not None else None
     negotiation = _visible(negotiation, user, "报价", offer_id)
@@ -208,7 +202,7 @@ def accept_offer(uow, *, actor_id: int, offer_id: int, now: datetime, rules: Dea
     publicly funded seller's agreement opens its publicity notice, anyone else's is signable."""
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         negotiation, offer = _offer_under_lock(uow, user, offer_id)
         replay = _accepted_before(repo, negotiation, offer, user)
         if replay is not None:
@@ -262,7 +256,7 @@ def _accepted_before(repo, negotiation, offer, user) -> dict | None:
 def get_agreement(uow, *, actor_id: int, agreement_id: int) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         agreement = _visible(repo.agreement(agreement_id), user, "协议", agreement_id)
         notice = repo.notice_of_agreement(agreement.id)
         return agreement_view(agreement, notice.id if notice else None)
@@ -273,7 +267,7 @@ def sign_agreement(uow, *, actor_id: int, agreement_id: int, now: datetime, sign
     service, in one transaction. A retried signing answers the signed agreement again."""
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         agreement = _visible(repo.agreement(agreement_id, lock=True), user, "协议", agreement_id)
         notice = repo.notice_of_agreement(agreement.id)
         if agreement.status == "signed" and agreement.contract_id is not None:

@@ -2,7 +2,7 @@
 
 A `LiveFeed` listens to the event bus once for the whole process (a Redis pattern subscription,
 or the in-process fake) and offers each event to the bounded queues of the watchers of its lot,
-and of its auction day (`market.adapters.fanout`). It keeps, per lot watched here, the last seq it
+and of its auction day (`market.services.fanout`). It keeps, per lot watched here, the last seq it
 passed on; an event ahead of that (a publish lost, or two processes' publishes crossing on the
 way) makes it read the missing ones from the database first, so watchers see each lot's events
 once and in order, with one read per process instead of one per watcher. A poller re-reads the
@@ -18,8 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from market.adapters.event_store import EventStore
-from market.adapters.fanout import FanOut, Watcher
+from .fanout import FanOut, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class FeedStore:
 
     def _read(self, fn):
         with self.uow_factory() as uow:
-            return fn(EventStore(uow.session))
+            return fn(uow.live_events)
 
     def lot_events_after(self, lot_id: int, seq: int) -> list[dict]:
         return self._read(lambda s: s.lot_events_after(lot_id, seq))

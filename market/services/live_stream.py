@@ -14,7 +14,7 @@ import json
 import time
 from typing import Callable, Iterator
 
-from market.adapters.events import FINAL_EVENTS
+from market.domain.auction_basics import FINAL_EVENTS
 
 from .live_feed import FeedSettings, Item, LiveFeed
 

@@ -11,13 +11,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm.exc import StaleDataError
-
-from market.domain.errors import Conflict, NotFound
+from market.domain.errors import Conflict, NotFound, StaleWrite
 
 from .common import load_actor
 from .deal_views import notice_view, objection_view, page_view
-from .deals import deals_repo
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +36,13 @@ def list_notices(uow, *, market_code: str | None = None, status: str | None = No
                  per_page: int = 20) -> dict:
     """Public: anyone may read every notice, whatever its status."""
     with uow:
-        items, total = deals_repo(uow).notices(market_code=market_code, status=status, page=page, per_page=per_page)
+        items, total = uow.deals.notices(market_code=market_code, status=status, page=page, per_page=per_page)
         return page_view([notice_view(n) for n in items], total, page, per_page)
 
 
 def get_notice(uow, *, notice_id: int) -> dict:
     with uow:
-        return notice_view(_notice_or_404(deals_repo(uow), notice_id))
+        return notice_view(_notice_or_404(uow.deals, notice_id))
 
 
 # =========================================================================== objections
@@ -54,7 +51,7 @@ def file_objection(uow, *, actor_id: int, notice_id: int, reason: str, now: date
     """Anyone signed in, except the deal's parties, during the period."""
     with uow:
         user = load_actor(uow, actor_id)
-        notice = _notice_or_404(deals_repo(uow), notice_id, lock=True)
+        notice = _notice_or_404(uow.deals, notice_id, lock=True)
         objection = notice.file_objection(user, reason, now)
         _commit_notice(uow)
         return objection_view(objection)
@@ -66,7 +63,7 @@ def rule_objection(uow, *, actor_id: int, objection_id: int, decision: str, reas
     agreement becomes signable."""
     with uow:
         user = load_actor(uow, actor_id)
-        repo = deals_repo(uow)
+        repo = uow.deals
         notice_id = repo.notice_id_of_objection(objection_id)
         if notice_id is None:
             raise NotFound(f"异议 {objection_id} 不存在 (not found)")
@@ -98,7 +95,7 @@ def _void(uow, repo, agreement, user, objection, now: datetime) -> None:
 def _commit_notice(uow) -> None:
     try:
         uow.commit()
-    except StaleDataError as exc:   # only without the row lock; the caller may retry
+    except StaleWrite as exc:   # only without the row lock; the caller may retry
         uow.rollback()
         raise Conflict("公示已被同时修改，请重试 (the notice changed meanwhile; retry)") from exc
 
@@ -108,7 +105,7 @@ def _commit_notice(uow) -> None:
 def open_notice(uow, notice_id: int, clock) -> bool:
     """Open a notice whose start has come. False when there is nothing to do."""
     with uow:
-        notice = deals_repo(uow).notice(notice_id, lock=True)
+        notice = uow.deals.notice(notice_id, lock=True)
         now = _now(clock)
         if notice is None or not notice.is_due_to_open(now):
             return False
@@ -120,7 +117,7 @@ def end_notice(uow, notice_id: int, clock) -> bool:
     """End a notice whose period is over: with no objection pending the agreement becomes
     signable. False when this call did not end it (already ended, voided, not due)."""
     with uow:
-        repo = deals_repo(uow)
+        repo = uow.deals
         notice = repo.notice(notice_id, lock=True)
         now = _now(clock)
         if notice is None or not notice.is_due_to_end(now):
@@ -133,7 +130,7 @@ def end_notice(uow, notice_id: int, clock) -> bool:
 def _commit_once(uow, notice_id: int, what: str) -> bool:
     try:
         uow.commit()
-    except StaleDataError:
+    except StaleWrite:
         log.info("publicity notice %s was %s concurrently", notice_id, what)
         return False
     return True
@@ -150,7 +147,7 @@ def sweep_publicity(uow_factory, clock) -> PublicitySweep:
     result = PublicitySweep()
     now = _now(clock)
     with uow_factory() as uow:
-        repo = deals_repo(uow)
+        repo = uow.deals
         to_end, to_open = repo.notice_ids_due_to_end(now), repo.notice_ids_due_to_open(now)
     for notice_id in to_end:
         if end_notice(uow_factory(), notice_id, clock):
@@ -164,4 +161,4 @@ def sweep_publicity(uow_factory, clock) -> PublicitySweep:
 def notice_schedule(uow, now: datetime, horizon: timedelta) -> list[tuple[int, str, datetime, datetime]]:
     """For the scheduler: notices that open or end within the horizon."""
     with uow:
-        return deals_repo(uow).upcoming_notice_times(now + horizon)
+        return uow.deals.upcoming_notice_times(now + horizon)

@@ -9,15 +9,12 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
-
-from market.adapters import orm, orm_contracts
-from market.adapters.clock import FrozenClock
 from market.domain import taxonomy
-from market.domain.accounts import Organisation, User
-from market.domain.achievements import Achievement
 
+from . import auctions as svc
+from .auction_common import FixedClock
 from .common import local_today
+from .contracts import contracts_repo, record_direct_contract, register_contract
 
 DEMO_QUARTERS = 6
 FINISHED_AUCTION_TITLE = "长三角科技成果专场拍卖会（已结束，演示）"
@@ -37,11 +34,10 @@ def seed_demo_contracts(uow_factory, now: datetime) -> list[str]:
     """Two to three contracts a quarter for each university and institute, sold to enterprises
     of every province, each registered by the seller's market: the statistics' outflow, inflow,
     flows and quarters all have figures. Does nothing when contracts exist already."""
-    from market.services.contracts import record_direct_contract, register_contract
     with uow_factory() as uow:
-        if uow.session.scalar(select(func.count()).select_from(orm_contracts.contracts)):
+        if contracts_repo(uow).list(per_page=1)[1]:
             return ["demo contracts skipped: contracts exist"]
-        orgs = list(uow.session.scalars(select(Organisation).order_by(orm.organisations.c.id)))
+        orgs = uow.organisations.list(per_page=100_000).items
         sellers = [(o.id, o.province) for o in orgs if o.lists_achievements]
         buyers = [o.id for o in orgs if o.posts_demands]
         operators = {code: u.id for code, email in _OPERATOR.items() if (u := uow.users.by_email(email))}
@@ -70,19 +66,12 @@ def seed_demo_contracts(uow_factory, now: datetime) -> list[str]:
 def seed_finished_auction(uow_factory, now: datetime) -> list[str]:
     """A JS auction held three days ago: one lot, two bidders, sold at the hammer, the
     confirmation signed (the sale is a contract) and the result published beside the live demo."""
-    from market.services import auctions as svc
-    from market.services.contracts import register_contract
     with uow_factory() as uow:
-        if any(a.title == FINISHED_AUCTION_TITLE for a in svc.auctions_repo(uow).auctions("JS")):
+        if any(a.title == FINISHED_AUCTION_TITLE for a in uow.auctions.auctions("JS")):
             return ["finished demo auction already there"]
         operator = uow.users.by_email(_OPERATOR["JS"])
-        item = uow.session.scalars(select(Achievement).where(
-            orm.achievements.c.status == "published", orm.achievements.c.market_code == "JS")
-            .order_by(orm.achievements.c.id.desc())).first()
-        bidders = list(uow.session.scalars(
-            select(User).join(orm.organisations, orm.organisations.c.id == orm.users.c.organisation_id)
-            .where(orm.organisations.c.kind == "enterprise", orm.users.c.role == "member")
-            .order_by(orm.users.c.id.desc()).limit(2)))
+        item = next(iter(uow.auctions.published_achievements("JS", limit=1, newest=True)), None)
+        bidders = uow.auctions.enterprise_members(limit=2, newest=True, active_only=False)
         if operator is None or item is None or len(bidders) < 2:
             return ["finished demo auction skipped: needs the JS operator, a published JS achievement and 2 enterprises"]
         operator_id, achievement_id, bidder_ids = operator.id, item.id, [u.id for u in bidders]
@@ -101,8 +90,8 @@ def seed_finished_auction(uow_factory, now: datetime) -> list[str]:
                             now=held - 40 * minute, reference=f"DEMO-BANK-{reg['deposit']['id']}")
     for k, user_id in enumerate([bidder_ids[0], bidder_ids[1], bidder_ids[0]]):
         svc.place_bid(uow_factory(), actor_id=user_id, lot_id=lot["id"], amount_fen=start + k * step,
-                      clock=FrozenClock(held + (10 + 10 * k) * minute))
-    result = svc.close_lot(uow_factory(), lot["id"], FrozenClock(held + 66 * minute))
+                      clock=FixedClock(held + (10 + 10 * k) * minute))
+    result = svc.close_lot(uow_factory(), lot["id"], FixedClock(held + 66 * minute))
     signed = svc.sign_confirmation(uow_factory(), actor_id=operator_id, confirmation_id=result["confirmation_id"],
                                    now=held + timedelta(days=1))
     if signed.get("contract_id"):

@@ -9,11 +9,10 @@ Stripe's default, against replays of captured requests) is rejected.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-
 import stripe
 
 from market.adapters.payments.stripe_gateway import intent_state, REFUND_MARK
+from market.domain.payments import WebhookEvent
 
 DEFAULT_TOLERANCE = 300
 
@@ -29,25 +28,6 @@ OBSERVED_STATE = {
 
 class InvalidWebhook(Exception):
     """The request is not a genuine, fresh Stripe event; answer 400 and change nothing."""
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    id: str
-    type: str
-    created: int
-    reference: str | None          # the PaymentIntent id
-    deposit_id: int | None         # from the intent's metadata, when present
-    state: str | None              # what the event says about the deposit; None: not ours to act on
-    amount_fen: int = 0
-    amount_captured_fen: int = 0
-    amount_refunded_fen: int = 0
-    raw_status: str = ""
-    detail: dict = field(default_factory=dict)
-
-    @property
-    def handled(self) -> bool:
-        return self.state is not None
 
 
 def verify_and_parse(payload: bytes | str, sig_header: str | None, secret: str | None,

@@ -89,7 +89,7 @@ def test_signing_a_signed_confirmation_names_its_status_in_chinese(client, cast,
 @pytest.mark.parametrize("clock", [END_OF_2026], indirect=True)
 def test_a_year_the_calendar_does_not_know_counts_weekends_and_configured_holidays_with_a_warning(
         client, cast, clock, caplog, request):
-    with caplog.at_level(logging.WARNING, logger="market.adapters.statutory_calendar"):
+    with caplog.at_level(logging.WARNING, logger="market.domain.statutory_calendar"):
         sold = request.getfixturevalue("sold_lot")
     assert any("2027" in r.getMessage() for r in caplog.records)
     view = client.get(f"/api/v1/auctions/{sold['auction_id']}", headers=cast["op_sh"]).get_json()["lots"][0]

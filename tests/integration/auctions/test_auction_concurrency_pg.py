@@ -205,16 +205,17 @@ def test_the_lot_is_not_locked_while_a_bid_is_decided(lot_world, monkeypatch):
 
 @pytest.mark.postgres
 def test_under_the_row_lock_a_refusal_releases_the_lot_before_recording_itself(lot_world, monkeypatch):
-    from market.adapters.orm_auctions import AuctionRepository
+    from market.adapters.auction_repository import AuctionRepository
+    from market.services import bidding
 
-    monkeypatch.setattr(svc, "OPTIMISTIC_TRIES", 0)   # every bid reads under the row lock
+    monkeypatch.setattr(bidding, "OPTIMISTIC_TRIES", 0)   # every bid reads under the row lock
     assert _lock_free_during(lot_world, monkeypatch, AuctionRepository, "record_bid") == [False, True]
 
 
 def _outbid_after_each_read(w, monkeypatch, *, times: int, clock):
     """After the bid under test (bidder 0's) has read the lot, a rival's bid lands first, `times`
     times (bidders 1 and 2 take turns, so each raise is a valid one)."""
-    from market.adapters.orm_auctions import AuctionRepository
+    from market.adapters.auction_repository import AuctionRepository
 
     real_read = AuctionRepository.read_bid_context
     reads = []

@@ -57,7 +57,7 @@ def test_crash_mid_close_leaves_the_lot_open_for_the_next_attempt(live):
     bid(w, 0, START, clock)
     clock.set(T0 + timedelta(hours=1))
     with pytest.raises(RuntimeError):
-        svc.close_lot(w.uow(), w.lot_id, clock, _fail_before_commit=True)
+        svc.close_lot(crash_before_commit(w.uow()), w.lot_id, clock)
     assert svc.get_lot(w.uow(), w.lot_id, now=clock.now())["status"] == "open"
     assert svc.close_lot(w.uow(), w.lot_id, clock)["status"] == "sold"
     with w.uow() as uow:
@@ -155,3 +155,11 @@ def test_cancel_releases_deposits_and_refuses_later_bids(live):
         regs = svc.auctions_repo(uow).registrations_of(w.lot_id)
         assert {r.deposit.status for r in regs} == {"released"}
         assert uow.achievements.get(w.achievement_ids[0]).status == "published"
+
+
+def crash_before_commit(uow):
+    """The unit of work, made to crash where it would commit (a process killed mid-change)."""
+    def crash():
+        raise RuntimeError("simulated crash before commit")
+    uow.commit = crash
+    return uow

@@ -54,5 +54,13 @@ def test_a_close_that_fails_before_commit_leaves_no_entry(world):
     before = _actions(w)
     clock.set(T0 + timedelta(hours=1))
     with pytest.raises(RuntimeError):
-        svc.close_lot(w.uow(), w.lot_id, clock, _fail_before_commit=True)
+        svc.close_lot(crash_before_commit(w.uow()), w.lot_id, clock)
     assert _actions(w) == before
+
+
+def crash_before_commit(uow):
+    """The unit of work, made to crash where it would commit (a process killed mid-change)."""
+    def crash():
+        raise RuntimeError("simulated crash before commit")
+    uow.commit = crash
+    return uow

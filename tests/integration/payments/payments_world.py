@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from market.adapters import orm
 from market.adapters.clock import FrozenClock
 from market.adapters.db import make_engine
-from market.adapters.orm_payments import PaymentRepository, deposit_payment_history, payment_outbox
+from market.adapters.orm_payments import deposit_payment_history, payment_outbox
 from market.adapters.payments import webhooks
 from market.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from market.domain.accounts import Organisation, User
@@ -72,17 +72,17 @@ class PayWorld:
         """A snapshot of the deposit row (the session closes with the unit of work)."""
         from types import SimpleNamespace
         with self.uow() as uow:
-            d = pay_svc.deposits.get(uow, deposit_id)
+            d = uow.deposits.get(deposit_id)
             return SimpleNamespace(id=d.id, status=d.status, reference=d.reference,
                                    amount_fen=d.amount_fen, gateway=d.gateway)
 
     def commands(self, deposit_id: int):
         with self.uow() as uow:
-            return PaymentRepository(uow.session).commands_for(deposit_id)
+            return uow.payments.commands_for(deposit_id)
 
     def history_kinds(self, deposit_id: int) -> list[str]:
         with self.uow() as uow:
-            return [h["kind"] for h in PaymentRepository(uow.session).history(deposit_id)]
+            return [h["kind"] for h in uow.payments.history(deposit_id)]
 
     def count_outbox(self, **where) -> int:
         with self.uow() as uow:

@@ -131,7 +131,7 @@ def test_close_rolled_back_writes_no_command_and_moves_no_money(pay_world, gatew
     w.bid(lot_id, 0, START)
     w.clock.advance(hours=2)
     with pytest.raises(RuntimeError):
-        auction_svc.close_lot(w.uow(), lot_id, w.clock, _fail_before_commit=True)
+        auction_svc.close_lot(crash_before_commit(w.uow()), lot_id, w.clock)
     assert w.count_outbox() == 0 and w.deposit(deposit_id).status == "held"
     assert auction_svc.close_lot(w.uow(), lot_id, w.clock)["status"] == "sold"
     assert w.count_outbox() == 1
@@ -190,3 +190,11 @@ def test_two_workers_at_once_run_each_command_once(pay_world_any, gateway, brows
     with w.uow() as uow:
         attempts = uow.session.scalars(select(payment_outbox.c.attempts)).all()
     assert attempts == [1, 1, 1]
+
+
+def crash_before_commit(uow):
+    """The unit of work, made to crash where it would commit (a process killed mid-change)."""
+    def crash():
+        raise RuntimeError("simulated crash before commit")
+    uow.commit = crash
+    return uow

@@ -94,7 +94,7 @@ def test_forfeit_of_a_held_deposit_captures_it_in_full(pay_world, gateway, brows
     lot_id = w.add_lot()
     deposit_id, ref = pay_and_hold(w, gateway, browser, lot_id, 0)
     with w.uow() as uow:
-        settle_deposit(uow, pay_svc.deposits.get(uow, deposit_id, lock=True), "forfeit", w.now)
+        settle_deposit(uow, uow.deposits.get(deposit_id, lock=True), "forfeit", w.now)
         uow.commit()
     [cmd] = w.commands(deposit_id)
     assert (cmd.action, cmd.reason, cmd.idempotency_key) == ("capture", "forfeit",

@@ -6,7 +6,7 @@ import json
 import threading
 
 from market.adapters.events import FakeEventBus
-from market.adapters.fanout import FanOut
+from market.services.fanout import FanOut
 from market.services.live_feed import FeedSettings, LiveFeed
 from market.services.live_stream import AuctionCursor, LotCursor, stream
 

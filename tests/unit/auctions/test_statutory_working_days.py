@@ -43,7 +43,7 @@ def test_configured_extra_holiday_is_skipped_on_top_of_the_official_calendar():
 
 def test_year_unknown_to_the_package_falls_back_to_weekends_and_configuration_with_a_warning(caplog):
     cal = StatutoryCalendar(holidays=["2099-01-01"])
-    with caplog.at_level(logging.WARNING, logger="market.adapters.statutory_calendar"):
+    with caplog.at_level(logging.WARNING, logger="market.domain.statutory_calendar"):
         # Wed 31 Dec 2098 + 2: Thu 1 Jan 2099 configured off, Fri 2, (weekend), Mon 5
         assert cal.add_working_days(date(2098, 12, 31), 2) == date(2099, 1, 5)
         cal.is_working_day(date(2099, 3, 3))

@@ -1,0 +1,1 @@
+"""Read models: the queries and view builders behind what the API and the pages show."""
