@@ -16,7 +16,10 @@ from market.domain.achievements import Achievement, AchievementHistory, Achievem
 from market.domain.demands import Demand, DemandHistory
 
 from . import repository
+from .feeds import FEEDS
+from .imports_repository import SqlAlchemyImportRepository
 from .orm_audit import track_audit
+from .orm_contracts import SqlAlchemyContractRepository
 
 # (kind, attribute holding the aggregate id) for each class whose change matters outside the DB
 TRACKED = {
@@ -50,7 +53,18 @@ class SqlAlchemyUnitOfWork:
         self.tokens = repository.TokenRepository(self.session)
         self.achievements = repository.AchievementRepository(self.session)
         self.demands = repository.DemandRepository(self.session)
+        self._enter_data_repositories()
         return self
+
+    # --- data repositories (imports, contracts, statistics, accounts reads) ----------------------
+    feeds = FEEDS  # the market feed readers (no state: usable before the unit of work is entered)
+
+    def _enter_data_repositories(self) -> None:
+        """The federated import's storage and feed readers, the contracts (with the
+        statistics read model), the accounts' token reads: plain attributes like the rest."""
+        self.imports = SqlAlchemyImportRepository(self.session)
+        self.contracts = SqlAlchemyContractRepository(self.session)
+    # --- end of the data repositories ------------------------------------------------------------
 
     def __exit__(self, *exc) -> None:
         try:

@@ -7,13 +7,13 @@ a fifth market cannot bring in a looser reading of prices or dates.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date
 from typing import Mapping, Union
 
 from market.domain import normalise as nz
+from market.domain.dedup import synthetic_key  # noqa: F401  (part of this module's API)
 from market.domain.achievements import MAX_KEYWORDS, MAX_TITLE
 from market.domain.errors import ValidationFailed
 from market.domain.feed_check import RowCheck, RowError, RowWarning  # noqa: F401  (part of this module's API)
@@ -162,17 +162,6 @@ class RawDemand:
     cooperation_mode: object = None
     place: object = None
     excel_dates: bool = False
-
-
-def synthetic_key(application_numbers: list[str], title: str, holder: str) -> str | None:
-    """A stable id for a market whose own id is only a row number (AH):
-    the first patent number, else a digest of the normalised title and holder."""
-    if application_numbers:
-        return f"P{application_numbers[0]}"
-    key = nz.title_holder_key(title, holder)
-    if key.startswith("|") or key.endswith("|"):
-        return None
-    return "T" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:24]
 
 
 def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
