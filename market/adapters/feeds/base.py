@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from typing import BinaryIO, Iterable, Iterator
 
 from market.adapters.feeds.csv_structure import CsvRow, PhysicalLines, data_rows
+from market.domain.encodings import decodings
 from market.domain.feeds import (
     ACHIEVEMENTS, DEMANDS, FeedUnreadable, HeaderReport, Parsed, RejectedRow, RowError,
 )
@@ -148,13 +149,7 @@ def kind_from_csv_head(adapter: FeedAdapter, head: bytes, encoding: str,
 
 def _encoding_hint(line: bytes, encoding: str, *keys: str) -> str:
     """Say so when the header would read fine in the other usual encoding."""
-    for other in ("utf-8-sig", "gb18030"):
-        if other == encoding:
-            continue
-        try:
-            text = line.decode(other)
-        except UnicodeDecodeError:
-            continue
+    for text, other in decodings(line, skip=encoding):
         if any(k in text for k in keys) or (not line.isascii() and _mostly_cjk(text)):
             return f" (文件似乎是 {encoding_name(other)} 编码, 应为 {encoding_name(encoding)})"
     return ""
