@@ -16,6 +16,7 @@ from market.domain.achievements import Achievement, AchievementHistory, Achievem
 from market.domain.demands import Demand, DemandHistory
 
 from . import repository
+from .account_reads import SqlAlchemyAccountReads
 from .feeds import FEEDS
 from .imports_repository import SqlAlchemyImportRepository
 from .orm_audit import track_audit
@@ -64,6 +65,7 @@ class SqlAlchemyUnitOfWork:
         statistics read model), the accounts' token reads: plain attributes like the rest."""
         self.imports = SqlAlchemyImportRepository(self.session)
         self.contracts = SqlAlchemyContractRepository(self.session)
+        self.accounts = SqlAlchemyAccountReads(self.session)
     # --- end of the data repositories ------------------------------------------------------------
 
     def __exit__(self, *exc) -> None:
