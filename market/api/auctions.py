@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
 
 from market.domain.errors import Conflict, ValidationFailed
+from market.domain.money import MAX_AMOUNT_FEN
 from market.domain.idempotency import HEADER as IDEMPOTENCY_KEY
 from market.services import auctions as svc
 from market.services.lot_close import close_lot_by_hand
@@ -31,7 +32,7 @@ registrations_blp = Blueprint("registrations", __name__, url_prefix="/api/v1/reg
 BLUEPRINTS = [auctions_blp, lots_blp, deposits_blp, confirmations_blp, registrations_blp]
 
 Fen = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa: E731
-    min=1, max=10**15, error="金额应在 1 到 10^15 分之间 (fen)"), **kw)
+    min=1, max=MAX_AMOUNT_FEN, error="金额应在 1 到 10^15 分之间 (fen)"), **kw)
 
 
 # ---------------------------------------------------------------------------- adapters

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from market.domain.local_time import SHANGHAI
 
 from market.domain.auction_prices import (check_reserve, grid_floor, hammer_price, next_on_grid,
                                           on_grid, raised_maximum)
@@ -32,8 +32,7 @@ from market.domain.calendar import WorkingDayCalendar  # noqa: F401 (the port, r
 from market.domain.errors import Conflict, Forbidden, IllegalTransition, ValidationFailed
 from market.domain.labels import action_label, status_label
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_FEN = 10**15  # 10 trillion yuan: any larger amount is a typing error, not a bid
+from market.domain.money import MAX_AMOUNT_FEN as MAX_FEN  # noqa: E402  (the one money cap: a larger amount is a typing error)
 
 LOT_STATUSES = ("scheduled", "open", "sold", "unsold", "cancelled")
 LIVE_LOT_STATUSES = ("scheduled", "open")
