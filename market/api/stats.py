@@ -73,8 +73,8 @@ class StatsRowOut(StatsTotalsOut):
 
 
 class ContractStatsOut(Schema):
-    from_ = fields.String(data_key="from", attribute="from")
-    to = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
     group_by = fields.List(fields.String())
     side = fields.String()
     registered_only = fields.Boolean()
@@ -104,8 +104,8 @@ class FlowsYrdCrossOut(Schema):
 
 
 class FlowsOut(Schema):
-    from_ = fields.String(data_key="from", attribute="from")
-    to = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
     registered_only = fields.Boolean()
     buckets = fields.List(fields.String())
     matrix = fields.List(fields.Nested(FlowsMatrixRowOut))

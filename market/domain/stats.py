@@ -375,7 +375,7 @@ def contracts_result(current: dict[tuple, Totals], earlier: dict[tuple, Totals],
         else:
             row["yoy"], row["qoq"] = changes(figures, earlier.get(key)), None
         rows.append(row)
-    return {"from": span.start.isoformat(), "to": span.end.isoformat(), "group_by": list(groups),
+    return {"from": span.start, "to": span.end, "group_by": list(groups),
             "side": side, "registered_only": registered_only, "rows": rows, "total": total.as_dict()}
 
 
