@@ -17,6 +17,7 @@ from market.domain.dedup import synthetic_key  # noqa: F401  (part of this modul
 from market.domain.achievements import MAX_KEYWORDS, MAX_TITLE
 from market.domain.errors import ValidationFailed
 from market.domain.feed_check import RowCheck, RowError, RowWarning  # noqa: F401  (part of this module's API)
+from market.domain.taxonomy import MARKETS
 
 MAX_NAME = 200  # organisations.name
 MAX_EXTERNAL_ID = 64  # achievement_listings.external_id, demands.external_id
@@ -267,8 +268,6 @@ def _rejected(check: RowCheck) -> RejectedRow:
 
 @lru_cache(maxsize=None)
 def _market_province(market_code: str) -> str | None:
-    from market.domain.taxonomy import MARKETS
-
     return next((province for code, _, province in MARKETS if code == market_code), None)
 
 

@@ -83,22 +83,25 @@ def record_direct_contract(uow, *, actor_id: int, data: dict, now: datetime) -> 
         return contract_view(contract, with_history=True)
 
 
+#: (field, repository, label, owner attribute, owning party, message when another party owns it)
+_REFS = (("achievement_id", "achievements", "成果", "holder_id", "seller",
+          "成果的权利人应为卖方 (the seller must hold the achievement)"),
+         ("demand_id", "demands", "需求", "enterprise_id", "buyer",
+          "需求的发布企业应为买方 (the buyer must own the demand)"))
+
+
 def _check_refs(uow, data: dict, seller, buyer) -> dict:
-    refs = {}
-    if data.get("achievement_id") is not None:
-        achievement = uow.achievements.get(data["achievement_id"])
-        if achievement is None:
-            raise ValidationFailed.on("achievement_id", f"成果 {data['achievement_id']} 不存在")
-        if achievement.holder_id != seller.id:
-            raise ValidationFailed.on("achievement_id", "成果的权利人应为卖方 (the seller must hold the achievement)")
-        refs["achievement_id"] = achievement.id
-    if data.get("demand_id") is not None:
-        demand = uow.demands.get(data["demand_id"])
-        if demand is None:
-            raise ValidationFailed.on("demand_id", f"需求 {data['demand_id']} 不存在")
-        if demand.enterprise_id != buyer.id:
-            raise ValidationFailed.on("demand_id", "需求的发布企业应为买方 (the buyer must own the demand)")
-        refs["demand_id"] = demand.id
+    """The achievement (held by the seller) and the demand (the buyer's) a contract refers to."""
+    parties, refs = {"seller": seller, "buyer": buyer}, {}
+    for field, repo, label, owner, party, wrong_owner in _REFS:
+        if data.get(field) is None:
+            continue
+        found = getattr(uow, repo).get(data[field])
+        if found is None:
+            raise ValidationFailed.on(field, f"{label} {data[field]} 不存在")
+        if getattr(found, owner) != parties[party].id:
+            raise ValidationFailed.on(field, wrong_owner)
+        refs[field] = found.id
     return refs
 
 

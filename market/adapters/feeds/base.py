@@ -18,7 +18,7 @@ from typing import BinaryIO, Iterable, Iterator
 from market.adapters.feeds.csv_structure import CsvRow, PhysicalLines, data_rows
 from market.domain.encodings import decodings
 from market.domain.feeds import (
-    ACHIEVEMENTS, DEMANDS, FeedUnreadable, HeaderReport, Parsed, RejectedRow, RowError,
+    ACHIEVEMENTS, DEMANDS, FeedUnreadable, HeaderReport, Parsed, RawDemand, RejectedRow, RowError,
 )
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -200,3 +200,15 @@ def text_id(value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     return str(value).strip()[:64] or None
+
+
+def spreadsheet_demand(number: int, row: dict, columns: dict) -> RawDemand:
+    """A demand row of a spreadsheet export (JS, AH): budgets in 万元, dates possibly Excel serials."""
+    c = columns
+    return RawDemand(
+        row=number, external_id=row[c["external_id"]], title=row[c["title"]],
+        description=row.get(c["description"]), enterprise=row[c["enterprise"]],
+        field_label=row[c["field_label"]], budget=row[c["budget"]], budget_unit="万元",
+        deadline=row.get(c["deadline"]), cooperation_mode=row[c["cooperation_mode"]],
+        place=row.get(c["place"]), excel_dates=True,
+    )
