@@ -23,7 +23,7 @@ DEAL_TYPES = {"技术转让": "技术转让", "技术许可": "技术许可", "�
 
 
 def contracts_repo(uow):
-    """The contract repository of this unit of work (kept for callers; ``uow.contracts`` itself)."""
+    """Kept for callers: the unit of work's own ``uow.contracts``."""
     return uow.contracts
 
 
@@ -380,8 +380,7 @@ def _import_row(uow, user, market_code: str, row: dict, now: datetime) -> str:
 
 
 def import_run_view(run: ContractImportRun) -> dict:
-    return {"id": run.id, "market_code": run.market_code, "actor_id": run.actor_id, "at": run.at,
-            "filename": run.filename, "sha256": run.sha256, "counts": run.counts, "errors": run.errors}
+    return {k: getattr(run, k) for k in ("id", "market_code", "actor_id", "at", "filename", "sha256", "counts", "errors")}
 
 
 def list_import_runs(uow, *, actor_id: int, market_code: str) -> list[dict]:
