@@ -42,7 +42,6 @@ class Config:
     AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (with Redis; revocation is shared at once)
     LOGIN_RATE_LIMIT = "10 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
-    MAX_PAGE_SIZE = 100
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     SIGNING_DEADLINE_WORKING_DAYS = 5
     DEPOSIT_RELEASE_WORKING_DAYS = 3
@@ -61,7 +60,6 @@ class Config:
     SSE_SEND_BUFFER_BYTES = 0       # a stream socket's kernel send buffer (0: the kernel's default)
     EVENTS_CHANNEL_PREFIX = "market:"   # Redis channel names start with this
     CORS_ORIGINS: tuple = ()      # the portals allowed to call the API from a browser; none by default
-    TIMEZONE = "Asia/Shanghai"
     # mail: unset SMTP_URL writes mails to the log (development); smtp://, smtp+starttls://, smtps://
     SMTP_URL: str | None = None
     MAIL_FROM = "长三角技术市场 <noreply@yrd.example>"

@@ -9,6 +9,9 @@ arithmetic on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import (JSON, BigInteger, Column, Date, ForeignKey, Index, Integer, SmallInteger,
                         String, Table, Text, UniqueConstraint, func, select)
 from sqlalchemy.orm import Session, relationship
@@ -127,6 +130,17 @@ def _key_part(group: str, values: tuple):
 class SqlAlchemyContractRepository:
     def __init__(self, session: Session):
         self.session = session
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: what the block wrote is undone if it raises (one register row)."""
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
 
     def add(self, contract: Contract) -> None:
         self.session.add(contract)

@@ -1,7 +1,7 @@
 """Repositories: collection-like access to aggregates, queries kept here."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import Text, cast, func, or_, select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from market.domain.accounts import ApiToken, Market, Organisation, User
 from market.domain.achievements import Achievement, AchievementListing
 from market.domain.demands import Demand
+from market.domain.listings import ListingFilter  # noqa: F401  (its home is the domain; imported from here too)
 
 from . import orm
 
@@ -22,24 +23,6 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
-
-
-@dataclass
-class ListingFilter:
-    """Filters shared by the public lists of achievements and demands."""
-    market: str | None = None
-    field: str | None = None
-    ip_type: str | None = None
-    mode: str | None = None
-    province: str | None = None
-    price_min: int | None = None
-    price_max: int | None = None
-    statuses: tuple[str, ...] = ()
-    owner_org_id: int | None = None
-    sort: str = "newest"
-    page: int = 1
-    per_page: int = 20
-    extra: dict = dc_field(default_factory=dict)
 
 
 class Repository:

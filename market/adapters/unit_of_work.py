@@ -19,10 +19,14 @@ from market.domain.demands import Demand, DemandHistory
 from market.services.unit_of_work import AbstractUnitOfWork
 
 from . import repository
+from .account_reads import SqlAlchemyAccountReads
 from .audit_reads import SqlAlchemyAuditRepository
-from .event_store import EventStore
-from .orm_audit import track_audit
 from .auction_repository import AuctionRepository, SqlAlchemyDepositRepository
+from .event_store import EventStore
+from .feeds import FEEDS
+from .imports_repository import SqlAlchemyImportRepository
+from .orm_audit import track_audit
+from .orm_contracts import SqlAlchemyContractRepository
 from .orm_deals import SqlAlchemyDealRepository
 from .orm_payments import PaymentRepository
 from .storage_errors import domain_errors
@@ -66,7 +70,19 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.deals = SqlAlchemyDealRepository(self.session)
         self.live_events = EventStore(self.session)
         self.audit = SqlAlchemyAuditRepository(self.session)
+        self._enter_data_repositories()
         return super().__enter__()
+
+    # --- data repositories (imports, contracts, statistics, accounts reads) ----------------------
+    feeds = FEEDS  # the market feed readers (no state: usable before the unit of work is entered)
+
+    def _enter_data_repositories(self) -> None:
+        """The federated import's storage and feed readers, the contracts (with the
+        statistics read model), the accounts' token reads: plain attributes like the rest."""
+        self.imports = SqlAlchemyImportRepository(self.session)
+        self.contracts = SqlAlchemyContractRepository(self.session)
+        self.accounts = SqlAlchemyAccountReads(self.session)
+    # --- end of the data repositories ------------------------------------------------------------
 
     def __exit__(self, *exc) -> None:
         try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from market.domain.money import MAX_AMOUNT_FEN
+
 from .fields import LocalDateTime
 from .schemas import Id, Money
 
 Fen = lambda **kw: fields.Integer(strict=True, validate=validate.Range(  # noqa: E731
-    min=1, max=10**15, error="金额应在 1 到 10^15 分之间 (fen)"), **kw)
+    min=1, max=MAX_AMOUNT_FEN, error="金额应在 1 到 10^15 分之间 (fen)"), **kw)
 
 
 class AuctionIn(Schema):

@@ -11,11 +11,11 @@ from market.domain.contracts import MAX_REASON, MAX_REGISTRATION_NUMBER, STATUSE
 from market.domain.errors import ValidationFailed
 from market.domain.stats import parse_range
 from market.services import contracts as svc
-from market.services.common import local_today
+from market.domain.local_time import local_today
 
 from .deps import now, require_user, uow
 from .fields import LocalDateTime
-from .schemas import Choice, HistoryOut, Id, Money, PageArgs
+from .schemas import Choice, HistoryOut, Id, Money, PageArgs, page_schema
 
 blp = Blueprint("contracts", __name__, url_prefix="/api/v1/contracts",
                 description="技术合同与认定登记 (technology contracts and their registration)")
@@ -106,11 +106,7 @@ class ContractOut(Schema):
     history = fields.List(fields.Nested(HistoryOut))
 
 
-class ContractPage(Schema):
-    items = fields.List(fields.Nested(ContractOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+ContractPage = page_schema(ContractOut, "ContractPage")
 
 
 class ContractListArgs(PageArgs):

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
-
 from marshmallow import ValidationError, fields
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from market.domain.local_time import SHANGHAI
 MIN_YEAR, MAX_YEAR = 1900, 2999   # far from datetime's limits, so adding hours or days cannot overflow
 
 

@@ -9,7 +9,7 @@ from market.services import imports as svc
 
 from .deps import now, require_user, uow
 from .fields import LocalDateTime
-from .schemas import PageArgs
+from .schemas import PageArgs, page_schema
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/markets",
                 description="市场数据导入 (federated import of the markets' feeds)")
@@ -67,11 +67,7 @@ class FeedRunOut(Schema):
                        "and row 0: unknown or missing optional columns"})
 
 
-class FeedRunPage(Schema):
-    items = fields.List(fields.Nested(FeedRunOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+FeedRunPage = page_schema(FeedRunOut, "FeedRunPage")
 
 
 class FeedRunArgs(Schema):

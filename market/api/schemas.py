@@ -180,6 +180,14 @@ class HolderOut(Schema):
     province = fields.String()
 
 
+class PartialSchema:
+    """Mixin for PATCH bodies: every field of the schema it precedes becomes optional."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
 class AchievementIn(BaseSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE, error=f"标题长度应为 1 到 {MAX_TITLE}"))
     abstract = fields.String(load_default="", validate=validate.Length(max=MAX_ABSTRACT, error=f"简介不能超过 {MAX_ABSTRACT} 字"))
@@ -194,10 +202,8 @@ class AchievementIn(BaseSchema):
     city = fields.String(validate=validate.Length(max=64), allow_none=True)
 
 
-class AchievementPatch(AchievementIn):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("partial", True)
-        super().__init__(*args, **kwargs)
+class AchievementPatch(PartialSchema, AchievementIn):
+    """Any subset of the fields (PATCH)."""
 
 
 class SaleOut(Schema):
@@ -265,10 +271,8 @@ class DemandIn(BaseSchema):
     city = fields.String(validate=validate.Length(max=64), allow_none=True)
 
 
-class DemandPatch(DemandIn):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("partial", True)
-        super().__init__(*args, **kwargs)
+class DemandPatch(PartialSchema, DemandIn):
+    """Any subset of the fields (PATCH)."""
 
 
 class DemandOut(Schema):

@@ -73,8 +73,8 @@ class StatsRowOut(StatsTotalsOut):
 
 
 class ContractStatsOut(Schema):
-    from_ = fields.String(data_key="from", attribute="from")
-    to = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
     group_by = fields.List(fields.String())
     side = fields.String()
     registered_only = fields.Boolean()
@@ -104,8 +104,8 @@ class FlowsYrdCrossOut(Schema):
 
 
 class FlowsOut(Schema):
-    from_ = fields.String(data_key="from", attribute="from")
-    to = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
     registered_only = fields.Boolean()
     buckets = fields.List(fields.String())
     matrix = fields.List(fields.Nested(FlowsMatrixRowOut))
@@ -127,6 +127,14 @@ def _file(data: bytes, fmt: str, name: str) -> Response:
     return response
 
 
+def _answer(result: dict, fmt: str, stem: str, renderers: dict):
+    """The JSON result, or the file ``fmt`` asks for (named after the statistic and its range)."""
+    render = renderers.get(fmt)
+    if render is None:
+        return result
+    return _file(render(result), fmt, f"{stem}_{result['from']}_{result['to']}")
+
+
 @blp.route("/contracts")
 class ContractStats(MethodView):
     @blp.doc(**_file_doc("ContractStatsOut"))
@@ -141,14 +149,9 @@ class ContractStats(MethodView):
                                     group_by=args["group_by"], side=args["side"],
                                     registered_only=args["registered_only"], viewer_id=current_user_id(),
                                     now=now())
-        fmt, name = args["format"], f"contracts_{result['from']}_{result['to']}"
-        if fmt == "csv":
-            return _file(exports.to_csv(*exports.contracts_table(result)), fmt, name)
-        if fmt == "xlsx":
-            return _file(exports.contracts_workbook(result), fmt, name)
-        if fmt == "svg":
-            return _file(exports.contracts_chart_svg(result), fmt, name)
-        return result
+        return _answer(result, args["format"], "contracts", {
+            "csv": lambda r: exports.to_csv(*exports.contracts_table(r)), "xlsx": exports.contracts_workbook,
+            "svg": exports.contracts_chart_svg})
 
 
 @blp.route("/flows")
@@ -163,11 +166,6 @@ class FlowStats(MethodView):
         positions, svg a stacked-bar chart of the matrix."""
         result = svc.flow_stats(uow(), start=args.get("from_"), end=args.get("to"),
                                 registered_only=args["registered_only"], viewer_id=current_user_id(), now=now())
-        fmt, name = args["format"], f"flows_{result['from']}_{result['to']}"
-        if fmt == "csv":
-            return _file(exports.to_csv(*exports.flows_cells_table(result)), fmt, name)
-        if fmt == "xlsx":
-            return _file(exports.flows_workbook(result), fmt, name)
-        if fmt == "svg":
-            return _file(exports.flows_chart_svg(result), fmt, name)
-        return result
+        return _answer(result, args["format"], "flows", {
+            "csv": lambda r: exports.to_csv(*exports.flows_cells_table(r)), "xlsx": exports.flows_workbook,
+            "svg": exports.flows_chart_svg})

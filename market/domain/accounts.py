@@ -112,3 +112,14 @@ class ApiToken:
 
     def is_valid(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """A bearer token and what the API needs of its user, read together (one query in production)."""
+    token: ApiToken
+    user_active: bool
+    user: dict  # the user's view: id, email, role, organisation ...
+
+    def valid_at(self, now: datetime) -> bool:
+        return self.token.is_valid(now) and self.user_active

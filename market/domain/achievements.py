@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from market.domain.local_time import local_today
 
 from . import taxonomy
 from .codes import normalise_patent_number
@@ -200,7 +200,7 @@ class Achievement(Reviewable):
             raise Conflict(f"成果已在 {market_code} 市场挂牌 (already listed on {market_code})",
                            {"market_code": ["already_listed"]})
         listing = AchievementListing(market_code, external_id, price_fen, price_fen is None,
-                                     now.astimezone(ZoneInfo("Asia/Shanghai")).date(), now)
+                                     local_today(now), now)
         self.listings.append(listing)
         self.record_change(actor_id, now, f"{market_code} 市场增加挂牌 (listed on {market_code})",
                            {"listed_on_market": market_code})

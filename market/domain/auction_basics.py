@@ -3,12 +3,11 @@ object makes on times and amounts (plain Python; split from `auctions` to keep m
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from market.domain.errors import ValidationFailed
+from market.domain.local_time import SHANGHAI  # noqa: F401 (re-exported)
+from market.domain.money import MAX_AMOUNT_FEN as MAX_FEN  # the one money cap
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_FEN = 10**15  # 10 trillion yuan: any larger amount is a typing error, not a bid
 
 LOT_STATUSES = ("scheduled", "open", "sold", "unsold", "cancelled")
 LIVE_LOT_STATUSES = ("scheduled", "open")

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 #: Working days are the exchanges' days: counted from the local (Shanghai) date.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from market.domain.local_time import SHANGHAI as LOCAL_TZ
 
 
 def as_date(value) -> date:

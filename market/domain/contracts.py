@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from market.domain.local_time import SHANGHAI
 
 from . import taxonomy
 from .errors import Forbidden, ValidationFailed
 from .status import HistoryEntry, transition
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 STATUSES = ("submitted", "registered", "refused")
 SOURCES = ("auction", "agreement", "demand", "direct", "import")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from market.domain.local_time import SHANGHAI
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
 EXCEL_SERIALS = range(20_000, 80_000)  # 1954-10-03 .. 2119-01-10: a day number, not a year or yyyymmdd
 

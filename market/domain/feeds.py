@@ -7,16 +7,17 @@ a fifth market cannot bring in a looser reading of prices or dates.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date
 from typing import Mapping, Union
 
 from market.domain import normalise as nz
+from market.domain.dedup import synthetic_key  # noqa: F401  (part of this module's API)
 from market.domain.achievements import MAX_KEYWORDS, MAX_TITLE
 from market.domain.errors import ValidationFailed
 from market.domain.feed_check import RowCheck, RowError, RowWarning  # noqa: F401  (part of this module's API)
+from market.domain.taxonomy import MARKETS
 
 MAX_NAME = 200  # organisations.name
 MAX_EXTERNAL_ID = 64  # achievement_listings.external_id, demands.external_id
@@ -164,17 +165,6 @@ class RawDemand:
     excel_dates: bool = False
 
 
-def synthetic_key(application_numbers: list[str], title: str, holder: str) -> str | None:
-    """A stable id for a market whose own id is only a row number (AH):
-    the first patent number, else a digest of the normalised title and holder."""
-    if application_numbers:
-        return f"P{application_numbers[0]}"
-    key = nz.title_holder_key(title, holder)
-    if key.startswith("|") or key.endswith("|"):
-        return None
-    return "T" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:24]
-
-
 def build_listing(market_code: str, raw: RawListing, columns: Mapping[str, str],
                   derive_key: bool = False) -> ListingRecord | RejectedRow:
     """Check one listing row; every problem is reported, every change noted."""
@@ -278,8 +268,6 @@ def _rejected(check: RowCheck) -> RejectedRow:
 
 @lru_cache(maxsize=None)
 def _market_province(market_code: str) -> str | None:
-    from market.domain.taxonomy import MARKETS
-
     return next((province for code, _, province in MARKETS if code == market_code), None)
 
 

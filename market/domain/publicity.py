@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
-from zoneinfo import ZoneInfo
+from market.domain.local_time import SHANGHAI
 
 from .deals import MAX_REASON, clean_text
 from .errors import Forbidden, IllegalTransition, ValidationFailed
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN_PUBLICITY_DAYS = 15
 NOTICE_STATUSES = ("scheduled", "open", "ended", "voided")
 OBJECTION_STATUSES = ("pending", "upheld", "dismissed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable
 
 from . import taxonomy
 from .errors import ValidationFailed
@@ -51,23 +51,6 @@ def total_of(items: Iterable[Totals]) -> Totals:
     for item in items:
         out = out + item
     return out
-
-
-class ContractFact(NamedTuple):
-    """What the statistics need to know about one contract."""
-    seller_province: str
-    buyer_province: str
-    signed_on: date
-    contract_type: str
-    field: str
-    market_code: str
-    status: str
-    contract_amount_fen: int
-    tech_amount_fen: int
-
-    @property
-    def totals(self) -> Totals:
-        return Totals(1, self.contract_amount_fen, self.tech_amount_fen)
 
 
 # --- periods -------------------------------------------------------------------------
@@ -255,29 +238,6 @@ def time_group(groups: tuple[str, ...]) -> str | None:
     return next((g for g in groups if g in TIME_GROUPS), None)
 
 
-def fact_key(fact: ContractFact, group: str, side: str):
-    if group == "province":
-        return fact.seller_province if side == "outflow" else fact.buyer_province
-    if group in TIME_GROUPS:
-        return period_key(group, fact.signed_on.year, fact.signed_on.month)
-    return {"type": fact.contract_type, "field": fact.field, "market": fact.market_code}[group]
-
-
-def select(facts: Iterable[ContractFact], span: DateRange, registered_only: bool) -> Iterator[ContractFact]:
-    for fact in facts:
-        if span.contains(fact.signed_on) and (fact.status == "registered" or not registered_only):
-            yield fact
-
-
-def aggregate(facts: Iterable[ContractFact], groups: tuple[str, ...], side: str) -> dict[tuple, Totals]:
-    """Reference grouping in memory: {(key, ...): Totals}."""
-    out: dict[tuple, Totals] = {}
-    for fact in facts:
-        key = tuple(fact_key(fact, g, side) for g in groups)
-        out[key] = out.get(key, Totals()) + fact.totals
-    return out
-
-
 def dimension_values(group: str, seen: Iterable, span: DateRange) -> list:
     """The rows a table shows even when empty: every period of the range, the four
     delta provinces, each contract type, field and market; plus anything seen."""
@@ -415,7 +375,7 @@ def contracts_result(current: dict[tuple, Totals], earlier: dict[tuple, Totals],
         else:
             row["yoy"], row["qoq"] = changes(figures, earlier.get(key)), None
         rows.append(row)
-    return {"from": span.start.isoformat(), "to": span.end.isoformat(), "group_by": list(groups),
+    return {"from": span.start, "to": span.end, "group_by": list(groups),
             "side": side, "registered_only": registered_only, "rows": rows, "total": total.as_dict()}
 
 

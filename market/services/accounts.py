@@ -1,14 +1,11 @@
 """Accounts: organisations, users, login tokens."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 import threading
 import time
 from datetime import datetime, timedelta
-
-from sqlalchemy import bindparam, select
 
 from market.domain.accounts import ApiToken, Organisation, User
 from market.domain.credentials import AccountLocked, check_password
@@ -168,41 +165,10 @@ def authenticate(uow, token: str, now: datetime, max_age: float = 0.0, cache: To
 
 def _token_owner(uow, token_hash: str, now: datetime) -> tuple[datetime, dict] | None:
     """(token expiry, user view) for a valid token of an active user."""
-    session = getattr(uow, "session", None)
-    if session is None:   # in-memory unit of work (unit tests): the repositories
-        record = uow.tokens.by_hash(token_hash)
-        if record is None or not record.is_valid(now):
-            return None
-        user = uow.users.get(record.user_id)
-        if user is None or not user.active:
-            return None
-        return record.expires_at, user_view(user)
-    row = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(
-        _token_owner_statement(), {"token_hash": token_hash}).first()
-    if row is None:
+    owner = uow.accounts.token_owner(token_hash)
+    if owner is None or not owner.valid_at(now):
         return None
-    token = ApiToken(user_id=row.id, token_hash=token_hash, created_at=row.created_at,
-                     expires_at=row.expires_at, revoked_at=row.revoked_at)
-    if not token.is_valid(now) or not row.active:
-        return None
-    return row.expires_at, {"id": row.id, "email": row.email, "display_name": row.display_name,
-                            "role": row.role, "organisation_id": row.organisation_id,
-                            "market_code": row.market_code, "organisation_kind": row.org_kind,
-                            "organisation_name": row.org_name,
-                            "password_reset_required": row.password_reset_required}
-
-
-@functools.cache
-def _token_owner_statement():
-    """Built on first use: the classes are mapped by then."""
-    return (select(User.id, User.email, User.display_name, User.role, User.organisation_id,
-                   User.market_code, User.active, User.password_reset_required, Organisation.kind.label("org_kind"),
-                   Organisation.name.label("org_name"), ApiToken.created_at, ApiToken.expires_at,
-                   ApiToken.revoked_at)
-            .select_from(ApiToken)
-            .join(User, User.id == ApiToken.user_id)
-            .outerjoin(Organisation, Organisation.id == User.organisation_id)
-            .where(ApiToken.token_hash == bindparam("token_hash")))
+    return owner.token.expires_at, owner.user
 
 
 def revoke_token(uow, token: str, now: datetime, revocations=None) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from market.adapters.repository import ListingFilter
+from market.domain.listings import ListingFilter
 from market.domain.achievements import PUBLIC_STATUSES, READABLE_STATUSES, Achievement
 from market.domain.errors import Conflict, NotFound, ValidationFailed
 

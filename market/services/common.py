@@ -1,17 +1,8 @@
 """Helpers every service needs: loading the acting user, local dates."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from market.domain.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local_today(now: datetime) -> date:
-    """Deadlines are calendar days in China, whatever the server's zone."""
-    return now.astimezone(SHANGHAI).date()
+from market.domain.local_time import SHANGHAI, local_today  # noqa: F401  (used by the services through here)
 
 
 def load_actor(uow, actor_id: int | None):

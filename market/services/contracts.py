@@ -4,17 +4,14 @@ registration by the seller's market, and corrections.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
 from datetime import date, datetime
 
 from market.domain.accounts import Organisation
 from market.domain.contracts import (AMENDABLE, Contract, ContractImportRun, clean_province,
                                      registering_market)
+from market.domain.contract_register import decode_register, guess_kind, refused, row_values
 from market.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from market.domain.money import YUAN, parse_amount_fen
 from market.domain.stats import DateRange
 
 from .common import get_or_404, load_actor, local_today, require_market
@@ -26,12 +23,8 @@ DEAL_TYPES = {"技术转让": "技术转让", "技术许可": "技术许可", "�
 
 
 def contracts_repo(uow):
-    """The contract repository of this unit of work (a fake one in unit tests)."""
-    repo = getattr(uow, "contracts", None)
-    if repo is None:
-        from market.adapters.orm_contracts import SqlAlchemyContractRepository
-        repo = uow.contracts = SqlAlchemyContractRepository(uow.session)
-    return repo
+    """Kept for callers: the unit of work's own ``uow.contracts``."""
+    return uow.contracts
 
 
 def contract_view(contract: Contract, *, with_history: bool = False) -> dict:
@@ -68,7 +61,7 @@ def _new_contract(uow, *, data: dict, seller: Organisation, buyer: Organisation,
         buyer_province=buyer.province, contract_amount_fen=data.get("contract_amount_fen"),
         tech_amount_fen=data.get("tech_amount_fen"), signed_on=data.get("signed_on"), source=source,
         market_code=market_code, now=now, created_by_id=actor_id, **refs)
-    contracts_repo(uow).add(contract)
+    uow.contracts.add(contract)
     return contract
 
 
@@ -90,22 +83,25 @@ def record_direct_contract(uow, *, actor_id: int, data: dict, now: datetime) -> 
         return contract_view(contract, with_history=True)
 
 
+#: (field, repository, label, owner attribute, owning party, message when another party owns it)
+_REFS = (("achievement_id", "achievements", "成果", "holder_id", "seller",
+          "成果的权利人应为卖方 (the seller must hold the achievement)"),
+         ("demand_id", "demands", "需求", "enterprise_id", "buyer",
+          "需求的发布企业应为买方 (the buyer must own the demand)"))
+
+
 def _check_refs(uow, data: dict, seller, buyer) -> dict:
-    refs = {}
-    if data.get("achievement_id") is not None:
-        achievement = uow.achievements.get(data["achievement_id"])
-        if achievement is None:
-            raise ValidationFailed.on("achievement_id", f"成果 {data['achievement_id']} 不存在")
-        if achievement.holder_id != seller.id:
-            raise ValidationFailed.on("achievement_id", "成果的权利人应为卖方 (the seller must hold the achievement)")
-        refs["achievement_id"] = achievement.id
-    if data.get("demand_id") is not None:
-        demand = uow.demands.get(data["demand_id"])
-        if demand is None:
-            raise ValidationFailed.on("demand_id", f"需求 {data['demand_id']} 不存在")
-        if demand.enterprise_id != buyer.id:
-            raise ValidationFailed.on("demand_id", "需求的发布企业应为买方 (the buyer must own the demand)")
-        refs["demand_id"] = demand.id
+    """The achievement (held by the seller) and the demand (the buyer's) a contract refers to."""
+    parties, refs = {"seller": seller, "buyer": buyer}, {}
+    for field, repo, label, owner, party, wrong_owner in _REFS:
+        if data.get(field) is None:
+            continue
+        found = getattr(uow, repo).get(data[field])
+        if found is None:
+            raise ValidationFailed.on(field, f"{label} {data[field]} 不存在")
+        if getattr(found, owner) != parties[party].id:
+            raise ValidationFailed.on(field, wrong_owner)
+        refs[field] = found.id
     return refs
 
 
@@ -120,7 +116,7 @@ def record_auction_sale(uow, *, lot_id: int, achievement_id: int, seller_org_id:
     registered by the seller's market (the auction's market when the seller is
     outside the delta). Calling it again for the same lot and buyer returns the
     contract already made, so a retried signing creates no second contract."""
-    for existing in contracts_repo(uow).by_lot(lot_id):
+    for existing in uow.contracts.by_lot(lot_id):
         if existing.buyer_org_id == buyer_org_id:
             return existing
     return record_sale(uow, source="auction", achievement_id=achievement_id, seller_org_id=seller_org_id,
@@ -134,7 +130,7 @@ def record_agreement_contract(uow, *, agreement, publicity_notice_id: int | None
     agreed price is its amount, the agreed transfer mode its type, and it is linked to the
     achievement, the agreement and its publicity notice. A retried signing returns the contract
     already made (one per agreement; a unique index on agreement_id backs this up)."""
-    existing = contracts_repo(uow).by_agreement(agreement.id)
+    existing = uow.contracts.by_agreement(agreement.id)
     if existing is not None:
         return existing
     return record_sale(uow, source="agreement", achievement_id=agreement.achievement_id,
@@ -202,7 +198,7 @@ def close_demand_by_deal(uow, *, actor_id: int, demand_id: int, data: dict, now:
         contract = _new_contract(uow, data=values, seller=seller, buyer=buyer, source="demand",
                                  market_code=registering_market(seller.province, demand.market_code),
                                  now=now, actor_id=user.id, **refs)
-        uow.session.flush()
+        uow.flush()
         demand.close(user.id, now, reason=f"成交: 技术合同 #{contract.id}")
         uow.commit()
         return contract_view(contract, with_history=True)
@@ -210,7 +206,7 @@ def close_demand_by_deal(uow, *, actor_id: int, demand_id: int, data: dict, now:
 
 # --- registration and corrections -------------------------------------------------------
 def _load(uow, contract_id: int, *, lock: bool = False) -> Contract:
-    repo = contracts_repo(uow)
+    repo = uow.contracts
     contract = repo.get_for_update(contract_id) if lock else repo.get(contract_id)
     if contract is None:
         raise NotFound(f"合同 {contract_id} 不存在 (not found)")
@@ -238,7 +234,7 @@ def register_contract(uow, *, actor_id: int, contract_id: int, now: datetime,
         user = load_actor(uow, actor_id)
         contract = _visible(uow, contract_id, user, lock=True)
         contract.require_registrar(user)
-        repo = contracts_repo(uow)
+        repo = uow.contracts
         year = local_today(now).year
         number = (registration_number or "").strip() or (
             f"{contract.market_code}{year}{repo.next_registration_serial(contract.market_code, year):06d}")
@@ -288,122 +284,17 @@ def list_contracts(uow, *, actor_id: int, status: str | None = None, market_code
             if market_code and market_code != user.market_code:
                 raise Forbidden(f"只能查看本市场({user.market_code})登记的合同")
             market_code = user.market_code
-        items, total = contracts_repo(uow).list(status=status, market_code=market_code, org_id=org_id,
+        items, total = uow.contracts.list(status=status, market_code=market_code, org_id=org_id,
                                                 span=span, page=page, per_page=per_page)
         return {"items": [contract_view(c) for c in items], "total": total, "page": page,
                 "per_page": per_page}
 
 
-# --- the CSV import of a market's contract register ---------------------------------------
-COLUMNS = {
-    "external_id": ("external_id", "合同编号", "编号"),
-    "title": ("title", "合同名称", "项目名称"),
-    "contract_type": ("contract_type", "合同类型", "合同类别"),
-    "field": ("field", "技术领域"),
-    "seller_name": ("seller_name", "卖方", "卖方名称", "技术卖方"),
-    "seller_credit_code": ("seller_credit_code", "卖方统一社会信用代码", "卖方信用代码"),
-    "seller_province": ("seller_province", "卖方省份", "卖方所在地"),
-    "buyer_name": ("buyer_name", "买方", "买方名称", "技术买方"),
-    "buyer_credit_code": ("buyer_credit_code", "买方统一社会信用代码", "买方信用代码"),
-    "buyer_province": ("buyer_province", "买方省份", "买方所在地"),
-    "contract_amount": ("contract_amount", "合同成交额", "合同金额"),
-    "tech_amount": ("tech_amount", "技术交易额", "技术性收入"),
-    "signed_on": ("signed_on", "签订日期", "签订时间"),
-    "registration_number": ("registration_number", "登记编号", "认定登记号"),
-}
-REQUIRED = ("external_id", "title", "contract_type", "field", "seller_name", "seller_province",
-            "buyer_name", "buyer_province", "contract_amount", "tech_amount", "signed_on")
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-class RowError(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def parse_amount(text: str, field: str) -> int:
-    """'12.5万元' / '12.5万' / '125000元' / '1,250,000.00' (元) -> fen, by the domain's one amount reading."""
-    try:
-        return parse_amount_fen(text, YUAN)
-    except ValueError as exc:
-        raise RowError(field, f"金额格式错误: {exc}") from None
-
-
-def parse_date(text: str, field: str = "signed_on") -> date:
-    m = _DATE.match((text or "").strip())
-    try:
-        if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        pass
-    raise RowError(field, f"日期格式错误: {text!r} (2025-03-15)")
-
-
-def decode_register(content: bytes) -> list[dict]:
-    """Bytes -> rows keyed by our column names. UTF-8 (with or without BOM) or
-    GB18030; a file that is neither, or lacks a required column, is refused whole."""
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationFailed.on("file", "文件过大 (最大 20 MB)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed.on("file", "无法识别文件编码 (UTF-8 or GB18030 expected)")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        raise ValidationFailed.on("file", "文件为空或没有表头")
-    names = {}
-    for index, raw in enumerate(header):
-        label = raw.strip()
-        for key, aliases in COLUMNS.items():
-            if label in aliases:
-                names[index] = key
-    missing = [k for k in REQUIRED if k not in names.values()]
-    if missing:
-        raise ValidationFailed("合同登记表缺少必需列 (missing columns)", {"file": [f"缺少列: {', '.join(missing)}"]})
-    rows = []
-    for line in reader:
-        if not any(cell.strip() for cell in line):
-            continue
-        rows.append({names[i]: cell.strip() for i, cell in enumerate(line) if i in names})
-    return rows
-
-
-def _row_values(row: dict) -> dict:
-    for key in REQUIRED:
-        if not row.get(key):
-            raise RowError(key, "不能为空")
-    for key, cell in row.items():
-        if "\x00" in cell:   # PostgreSQL cannot store or even compare text holding NUL
-            raise RowError(key, "不能包含 NUL 字符 (NUL not allowed)")
-    if len(row["external_id"]) > 64:
-        raise RowError("external_id", "合同编号过长")
-    return {
-        "title": row["title"], "contract_type": row["contract_type"], "field": row["field"],
-        "contract_amount_fen": parse_amount(row["contract_amount"], "contract_amount"),
-        "tech_amount_fen": parse_amount(row["tech_amount"], "tech_amount"),
-        "signed_on": parse_date(row["signed_on"]),
-    }
-
-
-def _guess_kind(name: str) -> str:
-    if "大学" in name or "学院" in name:
-        return "university"
-    if "研究院" in name or "研究所" in name or "科学院" in name:
-        return "research_institute"
-    return "enterprise"
-
-
+# --- the CSV import of a market's contract register (read by market.domain.contract_register) ---
 def _find_or_create_org(uow, name: str, province_text: str, credit_code: str | None, side: str, now):
     province = clean_province(province_text)
     if province is None:
-        raise RowError(f"{side}_province", f"未知省份: {province_text}")
+        raise refused(f"{side}_province", f"未知省份: {province_text}")
     if credit_code:
         org = uow.organisations.by_credit_code(credit_code.strip().upper())
         if org is not None:
@@ -411,13 +302,13 @@ def _find_or_create_org(uow, name: str, province_text: str, credit_code: str | N
     org = uow.organisations.by_name(name, province)
     if org is None:
         try:
-            org = Organisation(name=name, kind=_guess_kind(name), province=province,
+            org = Organisation(name=name, kind=guess_kind(name), province=province,
                                credit_code=credit_code or None, created_at=now)
         except ValidationFailed as exc:
             field, messages = next(iter(exc.errors.items()))
-            raise RowError(f"{side}_{field}", "; ".join(messages)) from exc
+            raise refused(f"{side}_{field}", "; ".join(messages)) from exc
         uow.organisations.add(org)
-        uow.session.flush()
+        uow.flush()
     return org
 
 
@@ -436,25 +327,21 @@ def import_contract_register(uow, *, actor_id: int, market_code: str, filename: 
         if not (user.role == "operator" and user.market_code == market_code):
             raise Forbidden(f"只有{market_code}市场的运营人员可以导入其合同登记表")
         for number, row in enumerate(rows, start=2):          # row 1 is the header
-            savepoint = uow.session.begin_nested()
             try:
-                outcome = _import_row(uow, user, market_code, row, now)
-                savepoint.commit()
+                with uow.contracts.savepoint():
+                    outcome = _import_row(uow, user, market_code, row, now)
                 counts[outcome] += 1
-            except (RowError, DomainError) as exc:
-                savepoint.rollback()
+            except DomainError as exc:
                 counts["rejected"] += 1
                 errors.extend(_row_errors(number, row.get("external_id"), exc))
         run = ContractImportRun(market_code=market_code, actor_id=user.id, at=now, filename=filename[:255],
                                 sha256=hashlib.sha256(content).hexdigest(), counts=counts, errors=errors)
-        contracts_repo(uow).add_import_run(run)
+        uow.contracts.add_import_run(run)
         uow.commit()
         return import_run_view(run)
 
 
-def _row_errors(number: int, external_id, exc) -> list[dict]:
-    if isinstance(exc, RowError):
-        return [{"row": number, "external_id": external_id, "field": exc.field, "message": exc.message}]
+def _row_errors(number: int, external_id, exc: DomainError) -> list[dict]:
     if exc.errors:
         return [{"row": number, "external_id": external_id, "field": field, "message": "; ".join(map(str, msgs))}
                 for field, msgs in exc.errors.items()]
@@ -462,8 +349,8 @@ def _row_errors(number: int, external_id, exc) -> list[dict]:
 
 
 def _import_row(uow, user, market_code: str, row: dict, now: datetime) -> str:
-    values = _row_values(row)
-    repo = contracts_repo(uow)
+    values = row_values(row)
+    repo = uow.contracts
     seller = _find_or_create_org(uow, row["seller_name"], row["seller_province"],
                                  row.get("seller_credit_code"), "seller", now)
     buyer = _find_or_create_org(uow, row["buyer_name"], row["buyer_province"],
@@ -472,7 +359,7 @@ def _import_row(uow, user, market_code: str, row: dict, now: datetime) -> str:
     if number:
         other = repo.by_registration_number(number)
         if other is not None and other.external_id != row["external_id"]:
-            raise RowError("registration_number", "登记编号已被其他合同使用")
+            raise refused("registration_number", "登记编号已被其他合同使用")
     existing = repo.by_external_id(market_code, row["external_id"])
     if existing is None:
         contract = _new_contract(uow, data=values, seller=seller, buyer=buyer, source="import",
@@ -482,33 +369,32 @@ def _import_row(uow, user, market_code: str, row: dict, now: datetime) -> str:
             contract.register(user, number, now)
         return "created"
     if (existing.seller_org_id, existing.buyer_org_id) != (seller.id, buyer.id):
-        raise RowError("seller_name", "同一合同编号的当事方与已导入的不一致 (parties differ from the earlier import)")
+        raise refused("seller_name", "同一合同编号的当事方与已导入的不一致 (parties differ from the earlier import)")
     changed = bool(existing.amend(user, {k: values[k] for k in AMENDABLE}, now))
     if number and existing.status == "submitted":
         existing.register(user, number, now)
         changed = True
     elif number and existing.status == "registered" and existing.registration_number != number:
-        raise RowError("registration_number", "已登记合同的登记编号不能更改")
+        raise refused("registration_number", "已登记合同的登记编号不能更改")
     return "updated" if changed else "unchanged"
 
 
 def import_run_view(run: ContractImportRun) -> dict:
-    return {"id": run.id, "market_code": run.market_code, "actor_id": run.actor_id, "at": run.at,
-            "filename": run.filename, "sha256": run.sha256, "counts": run.counts, "errors": run.errors}
+    return {k: getattr(run, k) for k in ("id", "market_code", "actor_id", "at", "filename", "sha256", "counts", "errors")}
 
 
 def list_import_runs(uow, *, actor_id: int, market_code: str) -> list[dict]:
     with uow:
         user = load_actor(uow, actor_id)
         user.require_operator_of(market_code)
-        return [import_run_view(r) for r in contracts_repo(uow).import_runs(market_code)]
+        return [import_run_view(r) for r in uow.contracts.import_runs(market_code)]
 
 
 def get_import_run(uow, *, actor_id: int, market_code: str, run_id: int) -> dict:
     with uow:
         user = load_actor(uow, actor_id)
         user.require_operator_of(market_code)
-        run = contracts_repo(uow).import_run(run_id)
+        run = uow.contracts.import_run(run_id)
         if run is None or run.market_code != market_code:
             raise NotFound(f"导入记录 {run_id} 不存在")
         return import_run_view(run)

@@ -17,6 +17,8 @@ from pathlib import Path
 from market.domain.codes import patent_check_char
 from market.domain.taxonomy import FIELDS
 
+from .imports import import_feed
+
 SUBJECTS = ("光伏组件", "锂电池隔膜", "污水处理膜", "农用无人机", "智能电表", "风电叶片", "医用导管", "碳纤维支架",
             "水稻育秧盘", "港口起重机", "桥梁伸缩缝", "冷链箱体", "茶叶烘干机", "高铁轴承", "土壤传感器")
 ACTIONS = ("在线检测方法", "低能耗制备工艺", "故障预警系统", "自动装配装置", "寿命评估方法", "回收利用技术",
@@ -149,7 +151,5 @@ def _ah(directory: Path, items: list[dict]) -> Path:
 
 def import_demo_feeds(uow_factory, now, directory: Path, per_market: int = 40) -> list[dict]:
     """Generate the demo feeds and import them as the platform; returns the run reports."""
-    from market.services.imports import import_feed
-
     return [import_feed(uow_factory(), code, path, path.name, None, now)
             for code, path in build_demo_feeds(directory, per_market)]

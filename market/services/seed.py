@@ -12,6 +12,9 @@ from market.domain.achievements import Achievement
 from market.domain.codes import credit_code_check_char, patent_check_char
 from market.domain.demands import Demand
 
+from .auctions import seed_demo_auction
+from .seed_deals import seed_demo_deals
+
 DEMO_PASSWORD = "demo-pass-2025"
 
 ORGS = [  # name, kind, province, city
@@ -156,8 +159,6 @@ def seed_demo(uow_factory, hasher, now: datetime, *, if_empty: bool = False, lis
                 d.approve(None, d.created_at)
             uow.demands.add(d)
         uow.commit()
-    from market.services.auctions import seed_demo_auction
-    from market.services.seed_deals import seed_demo_deals
     lines = [f"demo data loaded: {len(ORGS)} organisations, {created} achievements, {listings - created} demands"]
     lines += seed_demo_auction(uow_factory(), now)
     lines += seed_demo_deals(uow_factory, now)

@@ -53,7 +53,7 @@ def flow_stats(uow, *, start: str | None, end: str | None, registered_only: bool
         repo = contracts_repo(uow)
         matrix = stats.FlowMatrix.from_pairs(repo.flow_pairs(span, registered_only))
         before = stats.FlowMatrix.from_pairs(repo.flow_pairs(span.shifted_years(-1), registered_only))
-    result = {"from": span.start.isoformat(), "to": span.end.isoformat(), "registered_only": registered_only,
+    result = {"from": span.start, "to": span.end, "registered_only": registered_only,
               **matrix.as_dict()}
     result["yoy"] = {
         "total": stats.changes(matrix.total, before.total),

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import itertools
 
+from market.adapters.feeds import FEEDS
+from market.adapters.memory_repositories import FakeAccountReads, FakeContractRepository, FakeImportRepository
+
 
 class FakeRepository:
     def __init__(self, key="id"):
@@ -55,6 +58,12 @@ class FakeUnitOfWork:
         self.tokens = FakeRepository()
         self.achievements = FakeRepository()
         self.demands = FakeRepository()
+        # the data repositories (imports, contracts, account reads), as SqlAlchemyUnitOfWork has them
+        self.feeds = FEEDS
+        self.imports = FakeImportRepository(self.achievements, self.demands, self.organisations)
+        self.contracts = FakeContractRepository()
+        self.accounts = FakeAccountReads(self.users, self.tokens, self.organisations)
+        self.changed: set = set()
         self.committed = 0
 
     def __enter__(self):
@@ -65,6 +74,9 @@ class FakeUnitOfWork:
 
     def flush(self):
         pass
+
+    def mark_changed(self, kind, ident):
+        self.changed.add((kind, ident))
 
     def commit(self):
         self.committed += 1

@@ -22,4 +22,17 @@ def adapter_for(market_code: str) -> FeedAdapter:
         raise NotFound(f"没有市场 {market_code} 的导入格式 (no feed adapter)") from None
 
 
-__all__ = ["ADAPTERS", "HEAD_BYTES", "FeedAdapter", "adapter_for"]
+class FeedRegistry:
+    """The feed readers as the unit of work offers them to the import service
+    (``uow.feeds``), so that the service never imports an adapter."""
+
+    HEAD_BYTES = HEAD_BYTES
+
+    @staticmethod
+    def adapter_for(market_code: str) -> FeedAdapter:
+        return adapter_for(market_code)
+
+
+FEEDS = FeedRegistry()
+
+__all__ = ["ADAPTERS", "FEEDS", "HEAD_BYTES", "FeedAdapter", "FeedRegistry", "adapter_for"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
-from market.adapters.feeds.base import FeedAdapter, UTF8_BOM, csv_rows, kind_from_csv_head, malformed
-from market.domain.feeds import ACHIEVEMENTS, Parsed, RawDemand, RawListing, build_demand, build_listing
+from market.adapters.feeds.base import FeedAdapter, spreadsheet_demand, UTF8_BOM, csv_rows, kind_from_csv_head, malformed
+from market.domain.feeds import ACHIEVEMENTS, Parsed, RawListing, build_demand, build_listing
 
 ENCODING = "gb18030"
 LISTING_COLUMNS = {
@@ -47,7 +47,7 @@ class AnhuiFeed(FeedAdapter):
             elif kind == ACHIEVEMENTS:
                 yield build_listing(self.code, self._listing(number, row), LISTING_COLUMNS, derive_key=True)
             else:
-                yield build_demand(self.code, self._demand(number, row), DEMAND_COLUMNS)
+                yield build_demand(self.code, spreadsheet_demand(number, row, DEMAND_COLUMNS), DEMAND_COLUMNS)
 
     @staticmethod
     def _listing(number: int, row: dict) -> RawListing:
@@ -59,15 +59,4 @@ class AnhuiFeed(FeedAdapter):
             field_label=row[c["field_label"]], transfer_mode=row[c["transfer_mode"]], price=row[c["price"]],
             price_unit=None, listed_on=row[c["listed_on"]], place=row.get(c["place"]),
             maturity=row[c["maturity"]], market_id=row.get(c["row_number"]), excel_dates=True,
-        )
-
-    @staticmethod
-    def _demand(number: int, row: dict) -> RawDemand:
-        c = DEMAND_COLUMNS
-        return RawDemand(
-            row=number, external_id=row[c["external_id"]], title=row[c["title"]],
-            description=row.get(c["description"]), enterprise=row[c["enterprise"]],
-            field_label=row[c["field_label"]], budget=row[c["budget"]], budget_unit="万元",
-            deadline=row.get(c["deadline"]), cooperation_mode=row[c["cooperation_mode"]],
-            place=row.get(c["place"]), excel_dates=True,
         )

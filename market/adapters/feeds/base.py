@@ -16,8 +16,9 @@ from abc import ABC, abstractmethod
 from typing import BinaryIO, Iterable, Iterator
 
 from market.adapters.feeds.csv_structure import CsvRow, PhysicalLines, data_rows
+from market.domain.encodings import decodings
 from market.domain.feeds import (
-    ACHIEVEMENTS, DEMANDS, FeedUnreadable, HeaderReport, Parsed, RejectedRow, RowError,
+    ACHIEVEMENTS, DEMANDS, FeedUnreadable, HeaderReport, Parsed, RawDemand, RejectedRow, RowError,
 )
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -148,13 +149,7 @@ def kind_from_csv_head(adapter: FeedAdapter, head: bytes, encoding: str,
 
 def _encoding_hint(line: bytes, encoding: str, *keys: str) -> str:
     """Say so when the header would read fine in the other usual encoding."""
-    for other in ("utf-8-sig", "gb18030"):
-        if other == encoding:
-            continue
-        try:
-            text = line.decode(other)
-        except UnicodeDecodeError:
-            continue
+    for text, other in decodings(line, skip=encoding):
         if any(k in text for k in keys) or (not line.isascii() and _mostly_cjk(text)):
             return f" (文件似乎是 {encoding_name(other)} 编码, 应为 {encoding_name(encoding)})"
     return ""
@@ -205,3 +200,15 @@ def text_id(value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     return str(value).strip()[:64] or None
+
+
+def spreadsheet_demand(number: int, row: dict, columns: dict) -> RawDemand:
+    """A demand row of a spreadsheet export (JS, AH): budgets in 万元, dates possibly Excel serials."""
+    c = columns
+    return RawDemand(
+        row=number, external_id=row[c["external_id"]], title=row[c["title"]],
+        description=row.get(c["description"]), enterprise=row[c["enterprise"]],
+        field_label=row[c["field_label"]], budget=row[c["budget"]], budget_unit="万元",
+        deadline=row.get(c["deadline"]), cooperation_mode=row[c["cooperation_mode"]],
+        place=row.get(c["place"]), excel_dates=True,
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
-from market.adapters.feeds.base import FeedAdapter, csv_rows, kind_from_csv_head, malformed
-from market.domain.feeds import ACHIEVEMENTS, Parsed, RawDemand, RawListing, build_demand, build_listing
+from market.adapters.feeds.base import FeedAdapter, spreadsheet_demand, csv_rows, kind_from_csv_head, malformed
+from market.domain.feeds import ACHIEVEMENTS, Parsed, RawListing, build_demand, build_listing
 
 ENCODING = "utf-8-sig"
 LISTING_COLUMNS = {
@@ -42,7 +42,7 @@ class JiangsuFeed(FeedAdapter):
             elif kind == ACHIEVEMENTS:
                 yield build_listing(self.code, self._listing(number, row), LISTING_COLUMNS)
             else:
-                yield build_demand(self.code, self._demand(number, row), DEMAND_COLUMNS)
+                yield build_demand(self.code, spreadsheet_demand(number, row, DEMAND_COLUMNS), DEMAND_COLUMNS)
 
     @staticmethod
     def _listing(number: int, row: dict) -> RawListing:
@@ -55,15 +55,4 @@ class JiangsuFeed(FeedAdapter):
             transfer_mode=row[c["transfer_mode"]], price=row[c["price"]], price_unit="万元",
             listed_on=row[c["listed_on"]], place=row.get(c["place"]), maturity=row[c["maturity"]],
             excel_dates=True,
-        )
-
-    @staticmethod
-    def _demand(number: int, row: dict) -> RawDemand:
-        c = DEMAND_COLUMNS
-        return RawDemand(
-            row=number, external_id=row[c["external_id"]], title=row[c["title"]],
-            description=row.get(c["description"]), enterprise=row[c["enterprise"]],
-            field_label=row[c["field_label"]], budget=row[c["budget"]], budget_unit="万元",
-            deadline=row.get(c["deadline"]), cooperation_mode=row[c["cooperation_mode"]],
-            place=row.get(c["place"]), excel_dates=True,
         )

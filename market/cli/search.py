@@ -4,6 +4,9 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from market.services.search import check_index, reindex
 
 
 def _parts():
@@ -15,9 +18,6 @@ def _parts():
 @with_appcontext
 def reindex_command():
     """Rebuild the search index from the database (with a progress bar)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from market.services.search import reindex
     index, session_factory = _parts()
     indexer = current_app.extensions["market"].extra.get("search_indexer")
     with Progress(TextColumn("reindex"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -35,7 +35,6 @@ def reindex_command():
 @click.option("--show", default=10, help="How many drifting ids to list per kind.")
 def check_index_command(show):
     """Compare the search index with the database; exit 1 on drift."""
-    from market.services.search import check_index
     index, session_factory = _parts()
     report = check_index(index, session_factory)
     click.echo(f"database: {report['database']} public listings, index: {report['index']} documents, "

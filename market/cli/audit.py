@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from market.services.audit import head, pending, verify_chain
+
 
 @click.group("audit")
 def audit_group():
@@ -18,7 +20,6 @@ def audit_group():
 @with_appcontext
 def verify_command():
     """Walk the chain; exit 1 naming the first entry altered, removed or inserted."""
-    from market.services.audit import pending, verify_chain
     uow_factory = current_app.extensions["market"].uow_factory
     found, count, last = verify_chain(uow_factory())
     if found is not None:
@@ -32,7 +33,6 @@ def verify_command():
 @with_appcontext
 def head_command(output):
     """Print the head (seq and hash), to be kept outside: later proof that nothing before it changed."""
-    from market.services.audit import head
     found = head(current_app.extensions["market"].uow_factory())
     found["at"] = current_app.extensions["market"].clock.now().isoformat()
     text = json.dumps(found, ensure_ascii=False)
