@@ -40,7 +40,7 @@ def hbars(title: str, rows: list[tuple[str, int]], *, label_width: int = 110, wi
     return _svg(width, max(height, 40), title, body)
 
 
-def columns(title: str, categories: list[str], series: list[tuple[str, list[int]]], *, width: int = 560) -> Markup:
+def columns(title: str, categories: list[str], series: list[tuple[str, list[int]]], *, width: int = 1100) -> Markup:
     """Grouped columns: one group per category (a quarter), one column per series (a province)."""
     left, top, bottom, height = 70, 30, 40, 260
     plot_h = height - top - bottom
@@ -67,12 +67,12 @@ def columns(title: str, categories: list[str], series: list[tuple[str, list[int]
 
 def heatmap(title: str, buckets: list[str], cells: dict[tuple[str, str], int], *, cell: int = 72) -> Markup:
     """Seller province (rows) × buyer province (columns), shaded by contract amount."""
-    left, top = 90, 50
+    left, top = 100, 50
     n = len(buckets)
     width, height = left + n * cell + 10, top + n * cell + 30
     largest = max(cells.values(), default=0) or 1
-    body = [f'<text x="{left + n * cell / 2}" y="16" text-anchor="middle" fill="#5d6b7a">买方（吸纳）</text>',
-            f'<text x="12" y="{top + n * cell / 2}" fill="#5d6b7a" writing-mode="tb">卖方（输出）</text>']
+    body = [f'<text x="{left + n * cell / 2}" y="16" text-anchor="middle" fill="#5d6b7a">买方（吸纳）→</text>',
+            f'<text x="4" y="{top - 10}" fill="#5d6b7a">卖方（输出）↓</text>']
     for j, buyer in enumerate(buckets):
         body.append(f'<text x="{left + j * cell + cell / 2}" y="{top - 10}" text-anchor="middle" '
                     f'fill="#1b2430">{escape(buyer)}</text>')

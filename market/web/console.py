@@ -53,14 +53,19 @@ def _bidder_names(day: dict) -> dict[int, str]:
     return {i: accounts.get_organisation(uow(), i)["name"] for i in ids}
 
 
-def _render_day(auction_id: int, user: dict, *, errors=None, form=None, status: int = 200):
+def _render_day(auction_id: int, user: dict, *, errors=None, status: int = 200):
     # the stream position first: an event landing while the page is read is then sent again,
     # and console.js drops what the page already shows (each row knows its lot's last seq)
     last_event_id = FeedStore(services().uow_factory).last_auction_event_id(auction_id)
     day = _day(auction_id, user)
-    return render_template("web/console_day.html", day=day, achievements=_offerable(day["market_code"]),
-                           errors=errors or {}, form=form or {}, last_event_id=last_event_id,
+    return render_template("web/console_day.html", day=day, errors=errors or {}, last_event_id=last_event_id,
                            names=_bidder_names(day)), status
+
+
+def _render_lot_form(auction_id: int, user: dict, *, errors=None, status: int = 200):
+    day = svc.get_auction(uow(), auction_id, now=now(), viewer_id=user["id"])
+    return render_template("web/console_lot_form.html", day=day, achievements=_offerable(day["market_code"]),
+                           errors=errors or {}, form=request.form), status
 
 
 @bp.route("/console/auctions", methods=["GET", "POST"])
@@ -99,13 +104,16 @@ def _lot_body(schema, *, ids=()) -> dict:
     return load_form(schema, body)
 
 
-@bp.route("/console/auctions/<int:auction_id>/lots", methods=["POST"])
+@bp.route("/console/auctions/<int:auction_id>/lots", methods=["GET", "POST"])
 def add_lot(auction_id):
+    """The form that offers a published achievement of the day's market as a new lot."""
     user = _operator()
+    if request.method == "GET":
+        return _render_lot_form(auction_id, user)
     try:
         body = _lot_body(LotIn(), ids=("achievement_id",))
     except FormErrors as exc:
-        return _render_day(auction_id, user, errors=field_errors(exc.errors), form=request.form, status=exc.status)
+        return _render_lot_form(auction_id, user, errors=field_errors(exc.errors), status=exc.status)
     lot = svc.add_lot(uow(), actor_id=user["id"], auction_id=auction_id, now=now(), **body)
     flash(f"已添加拍品 {lot['lot_no']}：{lot['title']}")
     return redirect(url_for("web_console.day", auction_id=auction_id))

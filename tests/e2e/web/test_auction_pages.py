@@ -107,6 +107,8 @@ def test_the_big_screen_shows_the_live_lot_its_price_and_last_bids(client, marke
 
 def test_a_lot_form_with_bad_terms_shows_the_apis_field_messages(client, clock, market_day):
     csrf = sign_in(client, "op_sh")
+    form = client.get(f"/console/auctions/{market_day['auction_id']}/lots").get_data(as_text=True)
+    assert f'<option value="{market_day["other_id"]}">' in form and "起拍价（元）" in form   # published, not yet offered
     response = client.post(f"/console/auctions/{market_day['auction_id']}/lots", data={
         "csrf_token": csrf, "achievement_id": str(market_day["other_id"]), "starting_price_yuan": "abc",
         "increment_yuan": "10000", "deposit_yuan": "50000", "starts_at": _local(clock.now() + timedelta(hours=2)),
@@ -175,6 +177,7 @@ def test_an_operator_cancels_and_reoffers_a_lot_from_the_console(client, clock, 
 def test_new_pages_have_no_inline_script(client, market_day):
     sign_in(client, "op_sh")
     for path in (f"/console/auctions/{market_day['auction_id']}", "/console/auctions",
+                 f"/console/auctions/{market_day['auction_id']}/lots",
                  f"/auctions/{market_day['auction_id']}/screen", "/stats", "/contracts", "/contracts/new"):
         response = client.get(path)
         assert response.status_code == 200, path
