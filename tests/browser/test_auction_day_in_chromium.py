@@ -82,6 +82,7 @@ def test_two_bidders_and_the_console_follow_one_lot_live_to_its_result(app, cloc
     expect(first.locator("#lot-phase")).to_have_text("限时报价期")
     first.get_by_label("出价（元）").fill("530000")   # the reserve
     first.get_by_role("button", name="出价", exact=True).click()
+    expect(first.locator("#bid-answer")).to_contain_text("您是最高出价者")   # placed: the others within a second
     for page in (first, second):                      # the window restarts: five minutes again
         expect(page.locator("#lot-countdown")).to_have_text(re.compile(r"^0[45]:\d\d$"), timeout=LIVE)
     expect(second.locator("#outbid")).to_be_visible(timeout=LIVE)
