@@ -97,8 +97,10 @@ def test_two_bidders_and_the_console_follow_one_lot_live_to_its_result(app, cloc
     console.get_by_role("button", name="落槌（结束竞价）").click()
     expect(console.locator(".flash")).to_contain_text("拍品已成交，成交价 ¥530,000")
     for page in (first, second):
-        expect(page.locator("#lot-result")).to_have_text("成交：成交价 ¥530,000，竞得号牌 1 号", timeout=LIVE)
+        expect(page.locator("#lot-result")).to_contain_text("成交：成交价 ¥530,000，竞得号牌 1 号", timeout=LIVE)
         expect(page.locator("#lot-status")).to_have_text("已成交")
+    expect(first.locator("#lot-result")).to_contain_text("贵单位竞得")
+    expect(second.locator("#lot-result")).not_to_contain_text("贵单位竞得")
     _shot(first, "lot-result"), _shot(console, "console-closed")
 
 

@@ -60,11 +60,14 @@
     if (e.type === "lot_cancelled") {
       box.textContent = "已撤拍：" + (e.reason || "");
     } else if (e.status === "sold") {
-      box.textContent = "成交：成交价 " + Live.yuan(e.hammer_price_fen) + "，竞得号牌 " + e.paddle_no + " 号";
+      box.textContent = "成交：成交价 " + Live.yuan(e.hammer_price_fen) + "，竞得号牌 " + e.paddle_no + " 号" +
+        (myPaddle !== null && e.paddle_no === myPaddle ? "（贵单位竞得，请按期签署成交确认书）" : "");
     } else {
       box.textContent = "流拍：未达成交条件";
     }
     show("lot-result", true);
+    show("leading-note", false);
+    $("lot-phase").textContent = "";
     document.querySelectorAll("form[data-bid-form]").forEach(function (f) { f.classList.add("hidden"); });
   }
   function onEvent(e) {
@@ -86,6 +89,7 @@
       $("lot-countdown").textContent = "已结束";
       showResult(e);
       follower.stop();
+      $("live-state").textContent = "竞价已结束";
     }
   }
   function onState(state) {
