@@ -48,11 +48,13 @@ def people(browser, live_server, request):
     yield sign_in
     report = getattr(request.node, "report_call", None)
     for who, context in contexts:
-        if report is not None and report.failed:
-            ARTIFACTS.mkdir(exist_ok=True)
-            for i, page in enumerate(context.pages):
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{who}-{i}.png"), full_page=True)
-        context.close()
+        try:
+            if report is not None and report.failed:
+                ARTIFACTS.mkdir(exist_ok=True)
+                for i, page in enumerate(context.pages):
+                    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{who}-{i}.png"), full_page=True)
+        finally:
+            context.close()   # every context closed, even if a screenshot fails
 
 
 def test_two_bidders_and_the_console_follow_one_lot_live_to_its_result(app, clock, people, market_day):
