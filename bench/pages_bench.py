@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -21,6 +22,17 @@ sys.path.insert(0, str(ROOT))
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def signed_in(app, email: str):
+    """A test client holding a page session of `email` (the login form, with its CSRF token)."""
+    from market.services.seed import DEMO_PASSWORD
+    client = app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    response = client.post("/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
 
 
 def main() -> None:
@@ -43,16 +55,23 @@ def main() -> None:
         achievement_id = client.get("/api/v1/achievements?per_page=1").get_json()["items"][0]["id"]
         pages = {"home /": "/", "search ?q=电池": "/achievements?q=电池", "browse ?market=JS": "/achievements?market=JS",
                  "achievement": f"/achievements/{achievement_id}", "lot hall": f"/lots/{lot_id}",
-                 "login": "/login", "api docs": "/api/docs"}
+                 "login": "/login", "api docs": "/api/docs",
+                 "big screen": f"/auctions/{live['id']}/screen", "stats 2025": "/stats?period=2025",
+                 "stats 2025Q3": "/stats?period=2025Q3"}
+        operator = signed_in(app, f"op-{live['market_code'].lower()}@yrd.example")
+        operator_pages = {"console days": "/console/auctions", "console day": f"/console/auctions/{live['id']}",
+                          "console lot form": f"/console/auctions/{live['id']}/lots",
+                          "contracts": "/contracts", "contract form": "/contracts/new"}
         print(f"{args.requests} requests per page, in-process; load average {os.getloadavg()[0]:.2f}")
         print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        for name, path in pages.items():
+        for name, path, who in [(n, p, client) for n, p in pages.items()] + \
+                [(n, p, operator) for n, p in operator_pages.items()]:
             for _ in range(5):
-                assert client.get(path).status_code == 200, path
+                assert who.get(path).status_code == 200, path
             times = []
             for _ in range(args.requests):
                 started = time.perf_counter()
-                response = client.get(path)
+                response = who.get(path)
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
             print(f"{name:<22}{statistics.median(times):>9.1f}{percentile(times, 95):>9.1f}{max(times):>9.1f}")

@@ -31,6 +31,11 @@ class EventStore:
         return _with_ids(self.session.execute(
             select(E.id, E.data).where(E.lot_id.in_(lots), E.id > event_id).order_by(E.id).limit(limit)))
 
+    def last_auction_event_id(self, auction_id: int) -> int:
+        """The id of the auction's latest event (0 before any): where a page rendered now stands."""
+        lots = select(L.id).where(L.session_id == auction_id)
+        return self.session.execute(select(func.max(E.id)).where(E.lot_id.in_(lots))).scalar() or 0
+
     def positions(self, auction_id: int, event_id: int) -> dict[int, int]:
         """Per lot of the auction, the last seq at or before `event_id` (where a resumed
         auction-wide stream stands in each lot's own sequence)."""

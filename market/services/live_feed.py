@@ -64,6 +64,9 @@ class FeedStore:
     def auction_events_after(self, auction_id: int, event_id: int) -> list[dict]:
         return self._read(lambda s: s.auction_events_after(auction_id, event_id))
 
+    def last_auction_event_id(self, auction_id: int) -> int:
+        return self._read(lambda s: s.last_auction_event_id(auction_id))
+
     def positions(self, auction_id: int, event_id: int) -> dict[int, int]:
         return self._read(lambda s: s.positions(auction_id, event_id))
 
