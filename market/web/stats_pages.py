@@ -54,7 +54,7 @@ def _trends(period: str, year: int) -> dict:
 
 def _dashboard(period: str) -> dict:
     flows = svc.flow_stats(uow(), start=period, end=period, now=now())
-    year = int(flows["from"][:4])
+    year = flows["from"].year
     buckets = flows["buckets"]
     span = {"from": period, "to": period}
     cells = {(row["seller"], c["buyer"]): c["contract_amount_fen"] for row in flows["matrix"] for c in row["cells"]}
