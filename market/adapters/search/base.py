@@ -144,8 +144,6 @@ class SearchHit:
     status: str = ""
     org: str = ""
     published_at: datetime | None = None
-    #: The stored document (matching judges candidates on their own text, the same for every adapter).
-    document: SearchDocument | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def doc_id(self) -> str:
@@ -349,7 +347,7 @@ def hit_from_doc(doc: SearchDocument, score: float) -> SearchHit:
         doc_type=doc.doc_type, entity_id=doc.entity_id, score=round(float(score), 4), title=doc.title,
         field=doc.field, markets=list(doc.markets), province=doc.province, ip_type=doc.ip_type,
         modes=list(doc.modes), price_fen=doc.price_fen, status=doc.status, org=doc.org,
-        published_at=doc.published_at, document=doc,
+        published_at=doc.published_at,
     )
 
 
