@@ -50,6 +50,13 @@ def matches_for_achievement(uow, index: SearchIndex, achievement_id: int, args: 
     return _match(index, source, terms, "demand", args, province)
 
 
+def match_text(index: SearchIndex, title: str, body: str, target: str, args: dict) -> dict:
+    """Matches for a text that is not a listing: what the judged bench runs (bench/match_eval.py)."""
+    terms = key_terms_of(title, body)
+    source = {"type": "text", "id": 0, "title": title, "province": None}
+    return _match(index, source, terms, target, args, None)
+
+
 def _require_visible(uow, obj, viewer_id: int | None, label: str) -> None:
     """Public listings match for everyone; others only for those who may see them."""
     if obj.is_public:
