@@ -32,6 +32,7 @@ from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, Va
 from market.domain.idempotency import key_reused, request_fingerprint, require_same_request
 
 from .auction_parties import party_view, winner_confirmation
+from .notifications import auctions as notify
 from .common import load_actor, load_optional_actor, require_market
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,9 @@ def settle_deposit(uow, deposit: Deposit, action: str, now: datetime,
         raise ValueError(f"unknown deposit action {action}")
     if action == "release":
         deposit.release(now, rules.calendar.deadline_day(now, rules.deposit_release_working_days))
-        return
-    getattr(deposit, action)(now)
+    else:
+        getattr(deposit, action)(now)
+    notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
 
 
 # =========================================================================== sessions and lots
@@ -261,6 +263,9 @@ def _new_registration(uow, repo, lot, org, user, now, gateway):
                                 gateway=getattr(gateway, "name", "manual"))
     registration.lot_id = lot.id
     repo.add(registration)
+    uow.flush()
+    notify.on_registered(uow, lot_id=lot.id, user_id=user.id, paddle_no=registration.paddle_no,
+                         deposit_fen=registration.deposit.amount_fen, now=now)
     uow.commit()
     return registration
 
@@ -306,6 +311,7 @@ def confirm_deposit(uow, *, actor_id: int, deposit_id: int, now: datetime,
         if deposit.gateway != "manual":
             raise Conflict("线上支付的保证金由支付渠道确认 (online deposits are confirmed by the gateway)")
         deposit.hold(now, reference=reference or deposit.reference)
+        notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
         uow.commit()
         return deposit_view(deposit)
 
@@ -369,6 +375,7 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
                 if previous is None:
                     raise
                 return previous
+        notify.on_bid(uow, lot=lot, previous_leader_id=ctx.read.get("leader_id"), events=events, now=now)
         uow.commit()
     _publish(bus, events)
     return response
@@ -414,20 +421,26 @@ def open_lot(uow, lot_id: int, clock, bus=None) -> bool:
 def start_timed_window(uow, lot_id: int, clock, bus=None) -> bool:
     """Announce that a lot's free period is over (`timed_window_started`), once: under the lot's
     row lock, and only if no bid has announced it already. False when there is nothing to do."""
-    return _lot_change(uow, lot_id, clock, bus, lambda lot, now: lot.start_timed_window(now))
+    return _lot_change(uow, lot_id, clock, bus, lambda lot, now: lot.start_timed_window(now),
+                       then=lambda lot, now: notify.on_timed_window(
+                           uow, lot_id=lot.id, price_fen=lot.current_price_fen, ends_at=lot.ends_at, now=now))
 
 
-def _lot_change(uow, lot_id: int, clock, bus, change) -> bool:
+def _lot_change(uow, lot_id: int, clock, bus, change, then=None) -> bool:
     """Under the lot's row lock, `change(lot, now)` returns the events of a change it made (or
-    none); they are stored with it and published after the commit."""
+    none); they are stored with it and published after the commit. `then(lot, now)` runs in the
+    same transaction when there was a change (its notifications)."""
     with uow:
         repo = auctions_repo(uow)
         lot = repo.lot_for_update(lot_id)
         if lot is None:
             return False
-        events = repo.add_events(lot, change(lot, _now(clock)))
+        now = _now(clock)
+        events = repo.add_events(lot, change(lot, now))
         if not events:
             return False
+        if then is not None:
+            then(lot, now)
         try:
             uow.commit()
         except StaleDataError:
@@ -470,6 +483,9 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
             elif deposit.status in ("pending", "held"):
                 settle_deposit(uow, deposit, "release", now, rules)
         events = repo.add_events(lot, [lot.closed_event(now)])
+        notify.on_lot_closed(uow, lot_id=lot.id, status=result.status, winner_id=result.winner_id,
+                             hammer_price_fen=result.hammer_price_fen,
+                             sign_by=confirmation.sign_by.isoformat() if confirmation else None, now=now)
         if _fail_before_commit:   # tests: a crash mid-close
             raise RuntimeError("simulated crash before commit")
         try:
@@ -532,6 +548,9 @@ def forfeit_confirmation(uow, confirmation_id: int, now: datetime) -> dict | Non
             settle_deposit(uow, registration.deposit, "forfeit", now)
         uow.achievements.get(confirmation.achievement_id).reinstate(
             None, now, reason="买受人未在期限内签约 (winner did not sign in time)")
+        notify.on_confirmation_forfeited(uow, lot_id=confirmation.lot_id, winner_id=confirmation.winner_id,
+                                         seller_id=confirmation.seller_id, hammer_price_fen=confirmation.hammer_price_fen,
+                                         sign_by=confirmation.sign_by.isoformat(), now=now)
         uow.commit()
         return confirmation_view(confirmation)
 

@@ -42,6 +42,7 @@ from market.domain.feeds import (
 
 from .common import load_actor
 from .import_reports import notes_of_run, run_view, store_notes
+from .notifications import listings as notify
 
 BATCH_ROWS = 500
 REPORT_ERRORS = 1000  # row errors returned inline with a run report (all are stored)
@@ -471,6 +472,7 @@ class _AchievementImporter(_Importer):
             history_rows += [{"achievement_id": ident, **_values(x, HISTORY_COLUMNS)} for x in obj.history]
         _bulk_insert(session, li, listing_rows)
         _bulk_insert(session, h, history_rows)
+        notify.on_achievements_published(self.uow, achievement_ids=[a.id for a in self.pending if a.status == "published"], now=self.now)
         self.pending = []
 
     def _listing(self, record: ListingRecord) -> AchievementListing:

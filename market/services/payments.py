@@ -24,6 +24,8 @@ from market.adapters.payments.webhooks import WebhookEvent
 from market.domain.errors import Conflict, Forbidden, NotFound
 from market.domain.labels import status_label
 
+from .notifications import auctions as notify
+
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)          # a claimed command older than this: its worker died
@@ -259,6 +261,7 @@ def _apply_effect(uow, repo: PaymentRepository, deposit, event: WebhookEvent, ou
                             result_amount_fen=event.amount_captured_fen if action == "capture"
                             else event.amount_refunded_fen or None)
     uow.flush()
+    notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now) if deposit.status != before else None
     repo.add_history(deposit_id=deposit.id, kind=f"stripe_{event.state}", source="webhook", now=now,
                      deposit_status=deposit.status, reference=event.reference,
                      amount_fen=_event_amount(event),
@@ -500,6 +503,7 @@ def reconcile_deposit(uow_factory, gateway: PaymentGateway, *, actor_id: int, de
         action = _reconcile_action(before, remote.status, commands)
         if action == "hold":
             deposit.hold(now, reference=reference)
+            notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
         elif action == "release":
             deposit.release(now)
         elif action == "late_release":
