@@ -72,7 +72,7 @@ class NotificationReads:
     def achievement_facts(self, achievement_id: int) -> dict | None:
         a = achievements.c
         row = self.session.execute(select(a.id, a.title, a.holder_id, a.created_by_id, a.status, a.market_code,
-                                          a.abstract, a.keywords, a.province).where(a.id == achievement_id)
+                                          a.abstract, a.keywords, a.province, a.field, a.ip_type).where(a.id == achievement_id)
                                    ).mappings().first()
         return dict(row) if row else None
 
