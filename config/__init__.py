@@ -75,7 +75,8 @@ class Config:
     NOTIFY_SIGNING_REMINDER_WORKING_DAYS = 2
     NOTIFY_MATCH_MIN_SCORE = 0.0        # a demand matches a new achievement from this score on
     NOTIFY_SAVED_SEARCH_MIN_SHARE = 0.5  # share of a saved search's key terms a new achievement must carry
-    NOTIFY_MAIL_BATCH = 200             # mails per SMTP connection
+    NOTIFY_MAIL_BATCH = 200             # mails claimed per outbox run
+    NOTIFY_SMTP_CONNECTIONS = 4         # ... sent over this many SMTP connections at once
     NOTIFY_RETRY_SECONDS = 30.0         # first retry after this, doubling
 
     # flask-smorest / OpenAPI

@@ -34,6 +34,13 @@ class NotificationReads:
             users.c.organisation_id.in_(ids), users.c.active.is_(True)).order_by(users.c.id))]
 
     def lot_facts(self, lot_id: int) -> dict | None:
+        """Read once per unit of work (a close asks for each deposit it releases)."""
+        memo = self.__dict__.setdefault("_lot_memo", {})
+        if lot_id not in memo:
+            memo[lot_id] = self._lot_facts(lot_id)
+        return memo[lot_id]
+
+    def _lot_facts(self, lot_id: int) -> dict | None:
         row = self.session.execute(select(
             _L.id, _L.lot_no, _L.session_id, _L.title, _L.starts_at, _L.ends_at, _L.status,
             _L.current_price_fen, _L.starting_price_fen, _L.achievement_id, _L.seller_id,
@@ -55,8 +62,9 @@ class NotificationReads:
     def deposit_facts(self, deposit_id: int) -> dict | None:
         r, d = auction_registrations.c, deposits.c
         row = self.session.execute(select(
-            d.id, d.amount_fen, d.bidder_id, d.release_by, r.user_id, r.lot_id)
-            .join(auction_registrations, r.id == d.registration_id).where(d.id == deposit_id)).mappings().first()
+            d.id, d.amount_fen, d.bidder_id, d.release_by, r.user_id, r.lot_id, users.c.email, users.c.active)
+            .join(auction_registrations, r.id == d.registration_id).outerjoin(users, users.c.id == r.user_id)
+            .where(d.id == deposit_id)).mappings().first()
         return dict(row) if row else None
 
     def lots_opening_between(self, after: datetime, until: datetime) -> list[int]:

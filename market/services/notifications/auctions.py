@@ -37,8 +37,9 @@ def on_deposit_changed(uow, *, deposit_id: int, status: str, now: datetime) -> N
     lot = uow.notifications.lot_facts(facts["lot_id"])
     release_by = facts["release_by"].isoformat() if facts.get("release_by") and status == "released" else None
     subject, text = texts.deposit(kind, lot, facts["amount_fen"], release_by)
-    tell_users(uow, _bidder_users(uow, lot["id"], [facts["bidder_id"]]), kind, f"{kind}:{deposit_id}",
-               subject, text, {"lot_id": lot["id"], "deposit_id": deposit_id}, now)
+    people = ([(facts["user_id"], facts["email"])] if facts.get("email") and facts.get("active")
+              else uow.notifications.members_of([facts["bidder_id"]]))
+    tell(uow, people, kind, f"{kind}:{deposit_id}", subject, text, {"lot_id": lot["id"], "deposit_id": deposit_id}, now)
 
 
 def on_bid(uow, *, lot, previous_leader_id: int | None, events: list[dict], now: datetime) -> None:

@@ -29,6 +29,7 @@ def settings_from_config(config: Mapping) -> NotifySettings:
         delivery=DeliverySettings(secret=config["UNSUBSCRIBE_SECRET"],
                                   base_url=config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
                                   batch=int(config.get("NOTIFY_MAIL_BATCH", 200)),
+                                  connections=int(config.get("NOTIFY_SMTP_CONNECTIONS", 4)),
                                   backoff_seconds=float(config.get("NOTIFY_RETRY_SECONDS", 30.0))),
         opening_lead=timedelta(minutes=float(config.get("NOTIFY_LOT_OPENING_LEAD_MINUTES", 30))),
         signing_reminder_days=int(config.get("NOTIFY_SIGNING_REMINDER_WORKING_DAYS", 2)),
