@@ -15,12 +15,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from market.domain.mail import MailMessage
 
 log = logging.getLogger("market.mail")
+_WIRE = compat32.clone(linesep="\r\n")
 
 
 class MailError(Exception):
@@ -69,7 +71,7 @@ def to_wire(message: MailMessage, sender: str) -> bytes:
     mail["Message-ID"] = message.message_id or make_msgid(domain=_domain_of(sender))
     for header, value in message.headers.items():
         mail[header] = value
-    return mail.as_bytes()
+    return mail.as_bytes(policy=_WIRE)   # CRLF: bytes go to the server as they are
 
 
 def _domain_of(sender: str) -> str:

@@ -96,3 +96,16 @@ class NotificationReads:
         table = {"achievement": achievements, "demand": demands, "auction": auction_sessions,
                  "lot": auction_lots}[target_type]
         return self.session.scalar(select(table.c.id).where(table.c.id == target_id)) is not None
+
+    def lot_deposits(self, lot_id: int) -> list[dict]:
+        """Every registration of the lot with its deposit and the registrant's address, in one query
+        (a close tells fifty bidders with a handful of statements)."""
+        r, d = auction_registrations.c, deposits.c
+        rows = self.session.execute(select(
+            d.id.label("deposit_id"), d.status, d.amount_fen, d.release_by, r.bidder_id, r.user_id,
+            users.c.email, users.c.active).join(auction_registrations, r.id == d.registration_id)
+            .outerjoin(users, users.c.id == r.user_id).where(r.lot_id == lot_id).order_by(r.id)).mappings()
+        return [dict(x) for x in rows]
+
+    def watchers_with_address(self, targets: list[tuple[str, int]]) -> list[tuple[int, str]]:
+        return self.recipients(self.watchers(targets))

@@ -22,7 +22,7 @@ class FakeNotificationRepository:
     prefs: dict[int, dict[str, Preference]] = field(default_factory=dict)
     searches: list[dict] = field(default_factory=list)
     rows: list[NewNotification] = field(default_factory=list)
-    match_checks: list[int] = field(default_factory=list)
+    jobs: dict[int, tuple[str, dict]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def add_many(self, rows: list[NewNotification]) -> None:
@@ -52,6 +52,20 @@ class FakeNotificationRepository:
     def deposit_facts(self, deposit_id: int) -> dict | None:
         return self.deposits.get(deposit_id)
 
+    def lot_deposits(self, lot_id: int) -> list[dict]:
+        found = []
+        for ident, d in sorted(self.deposits.items()):
+            if d["lot_id"] != lot_id:
+                continue
+            user = next((u for lot, org, u in self.registrations if lot == lot_id and org == d["bidder_id"]), None)
+            person = self.users.get(user, {})
+            found.append({"deposit_id": ident, "release_by": None, **d, "user_id": user,
+                          "email": person.get("email"), "active": person.get("active", True)})
+        return found
+
+    def watchers_with_address(self, targets) -> list[tuple[int, str]]:
+        return self.recipients(self.watchers(targets))
+
     def watchers(self, targets) -> list[int]:
         wanted = set(targets)
         return sorted({u for u, t, i in self.watch_rows if (t, i) in wanted})
@@ -68,8 +82,16 @@ class FakeNotificationRepository:
     def demand_facts(self, demand_ids) -> dict[int, dict]:
         return {i: self.demands[i] for i in demand_ids if i in self.demands}
 
-    def add_match_checks(self, achievement_ids, now: datetime) -> None:
-        self.match_checks += list(achievement_ids)
+    def add_jobs(self, kind: str, payloads: list[dict], now: datetime) -> None:
+        for p in payloads:
+            self.jobs[next(self._ids)] = (kind, p)
+
+    def claim_jobs(self, kind: str, token: str, now, until, limit: int) -> list[tuple[int, dict]]:
+        return [(i, p) for i, (k, p) in sorted(self.jobs.items()) if k == kind][:limit]
+
+    def finish_jobs(self, ids, token: str) -> None:
+        for i in ids:
+            self.jobs.pop(i, None)
 
     def saved_searches(self, user_id: int | None = None) -> list[dict]:
         return [s for s in self.searches if user_id is None or s["user_id"] == user_id]
@@ -90,3 +112,6 @@ class FakeNotificationUnitOfWork:
 
     def commit(self):
         self.commits += 1
+
+    def flush(self):
+        return None

@@ -75,10 +75,13 @@ saved_searches = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-match_checks = Table(
-    "notification_match_checks", metadata,
+# Work that follows a commit: "match" (a new achievement, once the index has it) and "fanout"
+# (a thousand watchers' rows, written right after the close that recorded the fact).
+jobs = Table(
+    "notification_jobs", metadata,
     Column("id", Integer, primary_key=True),
-    Column("achievement_id", ForeignKey("achievements.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("payload", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("claimed_by", String(40)),
     Column("claimed_until", UTCDateTime),
@@ -97,13 +100,14 @@ def _on_conflict_nothing(session: Session, table, keys: list[str]):
 class SqlAlchemyNotificationRepository(NotificationReads):
     def __init__(self, session: Session):
         self.session = session
+        self.jobs_written = False    # the unit of work's after-commit hook then runs them at once
 
     # ----------------------------------------------------------------- writing notifications
     def add_many(self, rows: list[NewNotification]) -> None:
         if not rows:
             return
         stmt = _on_conflict_nothing(self.session, notifications, ["user_id", "dedupe_key"])
-        self.session.execute(stmt, [_row(n) for n in rows])
+        self.session.execute(stmt, [_row(n) for n in rows])   # psycopg pipelines the executemany
 
     # ----------------------------------------------------------------- the inbox
     def inbox(self, user_id: int, *, unread_only: bool, page: int, per_page: int) -> tuple[list[dict], int]:
@@ -192,25 +196,25 @@ class SqlAlchemyNotificationRepository(NotificationReads):
             stmt = stmt.where(s.user_id == user_id)
         return [dict(r) for r in self.session.execute(stmt).mappings()]
 
-    # ----------------------------------------------------------------- the match-check outbox
-    def add_match_checks(self, achievement_ids: list[int], now: datetime) -> None:
-        if achievement_ids:
-            self.session.execute(insert(match_checks), [{"achievement_id": i, "created_at": now}
-                                                        for i in achievement_ids])
+    # ----------------------------------------------------------------- jobs after the commit
+    def add_jobs(self, kind: str, payloads: list[dict], now: datetime) -> None:
+        if payloads:
+            self.session.execute(insert(jobs), [{"kind": kind, "payload": p, "created_at": now} for p in payloads])
+            self.jobs_written = self.jobs_written or kind == "fanout"
 
-    def claim_match_checks(self, token: str, now: datetime, until: datetime, limit: int) -> list[tuple[int, int]]:
-        m = match_checks.c
-        ids = self._claimable(select(m.id).where(or_(m.claimed_until.is_(None), m.claimed_until < now))
-                              .order_by(m.id).limit(limit))
+    def claim_jobs(self, kind: str, token: str, now: datetime, until: datetime, limit: int) -> list[tuple[int, dict]]:
+        j = jobs.c
+        ids = self._claimable(select(j.id).where(j.kind == kind, or_(j.claimed_until.is_(None), j.claimed_until < now))
+                              .order_by(j.id).limit(limit))
         if not ids:
             return []
-        self.session.execute(update(match_checks).where(m.id.in_(ids)).values(claimed_by=token, claimed_until=until))
-        return [tuple(r) for r in self.session.execute(select(m.id, m.achievement_id).where(
-            m.id.in_(ids), m.claimed_by == token).order_by(m.id))]
+        self.session.execute(update(jobs).where(j.id.in_(ids)).values(claimed_by=token, claimed_until=until))
+        return [tuple(r) for r in self.session.execute(select(j.id, j.payload).where(
+            j.id.in_(ids), j.claimed_by == token).order_by(j.id))]
 
-    def finish_match_checks(self, ids: list[int], token: str) -> None:
-        m = match_checks.c
-        self.session.execute(delete(match_checks).where(m.id.in_(ids), m.claimed_by == token))
+    def finish_jobs(self, ids: list[int], token: str) -> None:
+        j = jobs.c
+        self.session.execute(delete(jobs).where(j.id.in_(ids), j.claimed_by == token))
 
     # ----------------------------------------------------------------- the mail outbox
     def claim_mails(self, token: str, now: datetime, until: datetime, limit: int) -> list[OutboxMail]:
@@ -258,6 +262,5 @@ class SqlAlchemyNotificationRepository(NotificationReads):
 def _row(n: NewNotification) -> dict:
     return {"user_id": n.user_id, "kind": n.kind, "dedupe_key": n.dedupe_key[:160], "subject": n.subject[:300],
             "body": n.text, "data": n.data, "created_at": n.created_at, "in_inbox": n.in_inbox,
-            "read_at": None, "email_status": n.email_status, "email_mode": n.email_mode,
-            "email_to": n.email_to, "attempts": 0, "next_attempt_at": n.next_attempt_at,
-            "claimed_by": None, "claimed_until": None, "sent_at": None, "last_error": None}
+            "email_status": n.email_status, "email_mode": n.email_mode,
+            "email_to": n.email_to, "attempts": 0, "next_attempt_at": n.next_attempt_at}

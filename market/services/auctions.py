@@ -114,9 +114,8 @@ def settle_deposit(uow, deposit: Deposit, action: str, now: datetime,
         raise ValueError(f"unknown deposit action {action}")
     if action == "release":
         deposit.release(now, rules.calendar.deadline_day(now, rules.deposit_release_working_days))
-    else:
-        getattr(deposit, action)(now)
-    notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
+        return
+    getattr(deposit, action)(now)
 
 
 # =========================================================================== sessions and lots
@@ -193,6 +192,7 @@ def cancel_lot(uow, *, actor_id: int, lot_id: int, reason: str, now: datetime, b
         for registration in repo.registrations_of(lot.id):
             if registration.deposit.status in ("pending", "held"):
                 settle_deposit(uow, registration.deposit, "release", now, rules)
+        notify.on_deposits_settled(uow, lot_id=lot.id, now=now)
         events = repo.add_events(lot, cancelled)
         uow.commit()
         view = lot_view(lot, now, operator=True)

@@ -1,4 +1,4 @@
-"""notifications: inbox + mail outbox rows, preferences, watches, saved searches, match checks
+"""notifications: inbox + mail outbox rows, preferences, watches, saved searches, jobs (match checks, fan-outs)
 
 Revision ID: 0019_notifications
 Revises: 0016_audit_log
@@ -76,20 +76,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_saved_searches_user_id", "saved_searches", ["user_id"])
     op.create_table(
-        "notification_match_checks",
+        "notification_jobs",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("achievement_id", sa.Integer(),
-                  sa.ForeignKey("achievements.id", name="fk_notification_match_checks_achievement_id_achievements"),
-                  nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(40)),
         sa.Column("claimed_until", sa.DateTime(timezone=True)),
-        sa.PrimaryKeyConstraint("id", name="pk_notification_match_checks"),
+        sa.PrimaryKeyConstraint("id", name="pk_notification_jobs"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("notification_match_checks")
+    op.drop_table("notification_jobs")
     op.drop_index("ix_saved_searches_user_id", table_name="saved_searches")
     op.drop_table("saved_searches")
     op.drop_index("ix_watches_target", table_name="watches")

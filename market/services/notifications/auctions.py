@@ -4,10 +4,11 @@ are the passing of time); `now` is an argument. The message bus (issue 16) can c
 are."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from . import texts
-from .compose import tell, tell_users
+from .compose import tell_many, tell_users
 
 
 def _bidder_users(uow, lot_id: int, org_ids) -> list[int]:
@@ -16,9 +17,12 @@ def _bidder_users(uow, lot_id: int, org_ids) -> list[int]:
     return users or [uid for uid, _ in uow.notifications.members_of(org_ids)]
 
 
+def _targets(lot: dict) -> list[tuple[str, int]]:
+    return [("lot", lot["id"]), ("auction", lot["session_id"]), ("achievement", lot["achievement_id"])]
+
+
 def _watchers(uow, lot: dict) -> list[int]:
-    return uow.notifications.watchers([("lot", lot["id"]), ("auction", lot["session_id"]),
-                                       ("achievement", lot["achievement_id"])])
+    return uow.notifications.watchers(_targets(lot))
 
 
 def on_registered(uow, *, lot_id: int, user_id: int, paddle_no: int, deposit_fen: int, now: datetime) -> None:
@@ -29,17 +33,38 @@ def on_registered(uow, *, lot_id: int, user_id: int, paddle_no: int, deposit_fen
 
 
 def on_deposit_changed(uow, *, deposit_id: int, status: str, now: datetime) -> None:
-    """held / released / forfeited (applied towards the price says nothing: the win says it)."""
-    kind = {"held": "deposit_held", "released": "deposit_released", "forfeited": "deposit_forfeited"}.get(status)
+    """One deposit held (or released by the payment provider): its registrant is told."""
+    kind = DEPOSIT_KINDS.get(status)
     facts = uow.notifications.deposit_facts(deposit_id) if kind else None
     if facts is None:
         return
     lot = uow.notifications.lot_facts(facts["lot_id"])
-    release_by = facts["release_by"].isoformat() if facts.get("release_by") and status == "released" else None
-    subject, text = texts.deposit(kind, lot, facts["amount_fen"], release_by)
-    people = ([(facts["user_id"], facts["email"])] if facts.get("email") and facts.get("active")
-              else uow.notifications.members_of([facts["bidder_id"]]))
-    tell(uow, people, kind, f"{kind}:{deposit_id}", subject, text, {"lot_id": lot["id"], "deposit_id": deposit_id}, now)
+    tell_many(uow, _deposit_entries(uow, lot, [{**facts, "deposit_id": deposit_id, "status": status}]), now)
+
+
+def on_deposits_settled(uow, *, lot_id: int, now: datetime) -> None:
+    """After a lot's deposits were released or forfeited together (a cancel): one batch."""
+    uow.flush()   # the deposits' new states, for the query below
+    tell_many(uow, _deposit_entries(uow, uow.notifications.lot_facts(lot_id),
+                                    uow.notifications.lot_deposits(lot_id)), now)
+
+
+DEPOSIT_KINDS = {"held": "deposit_held", "released": "deposit_released", "forfeited": "deposit_forfeited"}
+
+
+def _deposit_entries(uow, lot: dict, deposits: list[dict]) -> list:
+    entries = []
+    for d in deposits:
+        kind = DEPOSIT_KINDS.get(d["status"])
+        if kind is None:
+            continue
+        release_by = d["release_by"].isoformat() if d.get("release_by") and kind == "deposit_released" else None
+        subject, text = texts.deposit(kind, lot, d["amount_fen"], release_by)
+        people = ([(d["user_id"], d["email"])] if d.get("email") and d.get("active")
+                  else uow.notifications.members_of([d["bidder_id"]]))
+        entries += [(p, kind, f"{kind}:{d['deposit_id']}", subject, text,
+                     {"lot_id": lot["id"], "deposit_id": d["deposit_id"]}) for p in people]
+    return entries
 
 
 def on_bid(uow, *, lot, previous_leader_id: int | None, events: list[dict], now: datetime) -> None:
@@ -68,24 +93,50 @@ def on_timed_window(uow, *, lot_id: int, price_fen: int | None, ends_at: datetim
 
 def on_lot_closed(uow, *, lot_id: int, status: str, winner_id: int | None, hammer_price_fen: int | None,
                   sign_by, now: datetime) -> None:
-    """Won / lost to the bidders, the result to the watchers: a handful of statements whatever
-    the number of watchers (one multi-row INSERT), so the close stays as fast as before."""
+    """Won / lost and the released deposits to the bidders, in the close's transaction; the
+    watchers' result as one fan-out job in it, expanded into their rows right after the commit
+    (`expand_fanouts`): a thousand watchers must not make the close itself slower."""
+    uow.flush()   # the deposits the close just released, for the query below
     lot = uow.notifications.lot_facts(lot_id)
     data = {"lot_id": lot_id, "status": status, "hammer_price_fen": hammer_price_fen}
-    registrants = uow.notifications.lot_registrants(lot_id)
-    told: set[int] = set()
-    if winner_id is not None:
-        winners = _bidder_users(uow, lot_id, [winner_id])
-        subject, text = texts.won(lot, hammer_price_fen, sign_by)
-        tell_users(uow, winners, "lot_won", f"won:{lot_id}", subject, text, data, now)
-        told.update(winners)
-    losers = [u for org, u in registrants if org != winner_id and u is not None]
-    subject, text = texts.lost(lot, status, hammer_price_fen)
-    tell_users(uow, losers, "lot_lost", f"lost:{lot_id}", subject, text, data, now)
-    told.update(losers)
-    people = [p for p in uow.notifications.recipients(_watchers(uow, lot)) if p[0] not in told]
-    subject, text = texts.closed(lot, status, hammer_price_fen)
-    tell(uow, people, "lot_closed", f"closed:{lot_id}", subject, text, data, now)
+    deposits = uow.notifications.lot_deposits(lot_id)
+    won, lost, closed = texts.won(lot, hammer_price_fen, sign_by), texts.lost(lot, status, hammer_price_fen), \
+        texts.closed(lot, status, hammer_price_fen)
+    entries, told = [], set()
+    for d in deposits:
+        people = ([(d["user_id"], d["email"])] if d.get("email") and d.get("active")
+                  else uow.notifications.members_of([d["bidder_id"]]))
+        kind, (subject, text) = ("lot_won", won) if d["bidder_id"] == winner_id else ("lot_lost", lost)
+        entries += [(p, kind, f"{kind}:{lot_id}", subject, text, data) for p in people]
+        told.update(uid for uid, _ in people)
+    entries += _deposit_entries(uow, lot, [d for d in deposits if d["status"] == "released"])
+    tell_many(uow, entries, now)
+    uow.notifications.add_jobs("fanout", [{"rule": "lot_closed", "lot_id": lot_id, "data": data,
+                                           "subject": closed[0], "text": closed[1], "exclude": sorted(told)}], now)
+
+
+FANOUT_CLAIM = timedelta(minutes=2)
+
+
+def expand_fanouts(uow_factory, now: datetime, limit: int = 20) -> int:
+    """Watchers' rows of the fan-out jobs (run by the after-commit hook of the transaction that
+    wrote them, and by the sweep for any left over): each job in one transaction with its rows,
+    so a job is expanded once (and the dedupe keys would absorb a second time anyway)."""
+    token = uuid.uuid4().hex
+    with uow_factory() as uow:
+        claimed = uow.notifications.claim_jobs("fanout", token, now, now + FANOUT_CLAIM, limit)
+        uow.commit()
+    told = 0
+    for job_id, job in claimed:
+        with uow_factory() as uow:
+            lot = uow.notifications.lot_facts(job["lot_id"])
+            exclude = set(job.get("exclude") or ())
+            people = [p for p in uow.notifications.watchers_with_address(_targets(lot)) if p[0] not in exclude]
+            told += tell_many(uow, [(p, "lot_closed", f"closed:{lot['id']}", job["subject"], job["text"], job["data"])
+                                    for p in people], now)
+            uow.notifications.finish_jobs([job_id], token)
+            uow.commit()
+    return told
 
 
 def on_confirmation_forfeited(uow, *, lot_id: int, winner_id: int, seller_id: int, hammer_price_fen: int,
@@ -94,6 +145,7 @@ def on_confirmation_forfeited(uow, *, lot_id: int, winner_id: int, seller_id: in
     subject, text = texts.forfeited(lot, hammer_price_fen, sign_by)
     users = _bidder_users(uow, lot_id, [winner_id]) + [u for u, _ in uow.notifications.members_of([seller_id])]
     tell_users(uow, users, "confirmation_forfeited", f"forfeited:{lot_id}", subject, text, {"lot_id": lot_id}, now)
+    on_deposits_settled(uow, lot_id=lot_id, now=now)
 
 
 def remind_due(uow, *, now: datetime, lead: timedelta, calendar, signing_reminder_days: int = 2) -> int:

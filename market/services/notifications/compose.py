@@ -27,3 +27,19 @@ def tell_users(uow, user_ids, kind: str, key: str, subject: str, text: str, data
 
 def tell_orgs(uow, org_ids, kind: str, key: str, subject: str, text: str, data: dict, now: datetime) -> int:
     return tell(uow, uow.notifications.members_of(org_ids), kind, key, subject, text, data, now)
+
+
+def tell_many(uow, entries: list[tuple[tuple[int, str], str, str, str, str, dict]], now: datetime) -> int:
+    """Several notifications, each (person, kind, key, subject, text, data), with one preferences
+    read and one INSERT: what a close writes for a thousand watchers and fifty bidders."""
+    if not entries:
+        return 0
+    prefs = uow.notifications.preferences({person[0] for person, *_ in entries})
+    rows = []
+    for (uid, email), kind, key, subject, text, data in entries:
+        recipient = Recipient(uid, email, prefs.get(uid, {}).get(kind, DEFAULT_PREFERENCE))
+        row = notification_for(recipient, kind, key, subject, text, data, now)
+        if row is not None:
+            rows.append(row)
+    uow.notifications.add_many(rows)
+    return len(rows)

@@ -35,7 +35,7 @@ def on_review_decided(uow, *, achievement_id: int, approved: bool, reason: str |
 
 def on_achievements_published(uow, *, achievement_ids: list[int], now: datetime) -> None:
     """Listed directly or imported from a feed: check for matches once the index has it."""
-    uow.notifications.add_match_checks(list(achievement_ids), now)
+    uow.notifications.add_jobs("match", [{"achievement_id": i} for i in achievement_ids], now)
 
 
 def on_contract_registered(uow, *, contract_id: int, title: str, registration_number: str, amount_fen: int,
@@ -55,14 +55,14 @@ def run_match_checks(uow_factory, index, now: datetime, *, min_score: float = 0.
     keep the owners from being told twice."""
     token = uuid.uuid4().hex
     with uow_factory() as uow:
-        claimed = uow.notifications.claim_match_checks(token, now, now + CLAIM, limit)
+        claimed = [(i, p["achievement_id"]) for i, p in uow.notifications.claim_jobs("match", token, now, now + CLAIM, limit)]
         uow.commit()
     told = 0
     for _check_id, achievement_id in claimed:
         told += _check(uow_factory, index, achievement_id, now, min_score, min_share)
     if claimed:
         with uow_factory() as uow:
-            uow.notifications.finish_match_checks([c for c, _ in claimed], token)
+            uow.notifications.finish_jobs([c for c, _ in claimed], token)
             uow.commit()
     return told
 

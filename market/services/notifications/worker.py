@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from .auctions import remind_due
+from .auctions import expand_fanouts, remind_due
 from .delivery import DeliverySettings, deliver_mails
 from .listings import run_match_checks
 
@@ -46,8 +46,9 @@ def remind(uow_factory, now: datetime, settings: NotifySettings, calendar) -> in
 
 
 def run_once(uow_factory, *, mailer, index, now: datetime, settings: NotifySettings, calendar) -> dict:
-    done = {"reminders": 0, "matches": 0, "sent": 0, "failed": 0}
-    steps = [("reminders", lambda: remind(uow_factory, now, settings, calendar)),
+    done = {"fanouts": 0, "reminders": 0, "matches": 0, "sent": 0, "failed": 0}
+    steps = [("fanouts", lambda: expand_fanouts(uow_factory, now)),
+             ("reminders", lambda: remind(uow_factory, now, settings, calendar)),
              ("matches", lambda: run_match_checks(uow_factory, index, now, min_score=settings.match_min_score,
                                                   min_share=settings.saved_search_min_share) if index else 0),
              ("mail", lambda: deliver_mails(uow_factory, mailer, now, settings.delivery) if mailer else None)]
@@ -62,3 +63,18 @@ def run_once(uow_factory, *, mailer, index, now: datetime, settings: NotifySetti
         elif name != "mail":
             done[name] = result
     return done
+
+
+def after_commit(uow_factory, clock):
+    """The unit of work's after-commit hook: a transaction that wrote fan-out jobs (a close with
+    watchers) has them expanded at once, in the same process; the sweep catches what a crash left."""
+    def hook(uow, _changed) -> None:
+        repo = getattr(uow, "notifications", None)
+        if repo is None or not getattr(repo, "jobs_written", False):
+            return
+        repo.jobs_written = False
+        try:
+            expand_fanouts(uow_factory, clock.now())
+        except Exception:   # noqa: BLE001 - the event is committed; the sweep expands the job
+            log.exception("notification fan-out after commit failed")
+    return hook

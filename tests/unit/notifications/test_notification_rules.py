@@ -29,7 +29,9 @@ def uow():
         users={1: {"email": "uni@example.cn", "org": 1}, 2: {"email": "a@example.cn", "org": 20},
                3: {"email": "b@example.cn", "org": 30}, 4: {"email": "watcher@example.cn", "org": None},
                5: {"email": "gone@example.cn", "org": None, "active": False}},
-        lots={7: dict(LOT)}, registrations=[(7, 20, 2), (7, 30, 3)])
+        lots={7: dict(LOT)}, registrations=[(7, 20, 2), (7, 30, 3)],
+        deposits={101: {"lot_id": 7, "bidder_id": 20, "status": "applied", "amount_fen": 50_000_00},
+                  102: {"lot_id": 7, "bidder_id": 30, "status": "released", "amount_fen": 50_000_00}})
     return FakeNotificationUnitOfWork(repo)
 
 
@@ -55,11 +57,14 @@ def test_close_tells_winner_losers_and_watchers_each_once(uow):
     uow.notifications.watch_rows = [(4, "lot", 7), (4, "auction", 3), (3, "lot", 7), (5, "lot", 7)]
     rules.on_lot_closed(uow, lot_id=7, status="sold", winner_id=20, hammer_price_fen=600_000_00,
                         sign_by="2025-03-10", now=NOW)
-    assert [(r.user_id, r.kind) for r in _rows(uow)] == [(2, "lot_won"), (3, "lot_lost"), (4, "lot_closed")]
+    assert [(r.user_id, r.kind) for r in _rows(uow)] == [(2, "lot_won"), (3, "lot_lost"), (3, "deposit_released")]
+    assert rules.expand_fanouts(lambda: uow, NOW) == 1       # the watchers: right after the close's commit
+    assert [(r.user_id, r.kind) for r in _rows(uow)][-1] == (4, "lot_closed")
     assert "请于2025-03-10前签约" in _rows(uow, "lot_won")[0].subject
     rules.on_lot_closed(uow, lot_id=7, status="sold", winner_id=20, hammer_price_fen=600_000_00,
                         sign_by="2025-03-10", now=NOW)
-    assert len(_rows(uow)) == 3            # the dedupe key: a second run tells nobody again
+    rules.expand_fanouts(lambda: uow, NOW)
+    assert len(_rows(uow)) == 4            # the dedupe key: a second run tells nobody again
 
 
 def test_preferences_choose_the_channel_and_the_digest(uow):
@@ -91,9 +96,9 @@ def test_a_lot_opening_after_the_lead_time_waits(uow):
 def test_review_rejection_carries_the_reason_and_approval_queues_a_match_check(uow):
     uow.notifications.achievements = {11: {"id": 11, "title": "柔性散热膜", "holder_id": 1, "created_by_id": 1}}
     listings.on_review_decided(uow, achievement_id=11, approved=False, reason="材料不全", now=NOW)
-    assert "材料不全" in _rows(uow, "review_rejected")[0].subject and uow.notifications.match_checks == []
+    assert "材料不全" in _rows(uow, "review_rejected")[0].subject and uow.notifications.jobs == {}
     listings.on_review_decided(uow, achievement_id=11, approved=True, reason=None, now=NOW)
-    assert uow.notifications.match_checks == [11]
+    assert list(uow.notifications.jobs.values()) == [("match", {"achievement_id": 11})]
 
 
 def test_a_saved_search_matches_on_its_terms_and_filters():
