@@ -1,5 +1,5 @@
 """Notifications' tables (inbox + mail outbox in one row, preferences, watches, saved searches,
-the match-check outbox) and the SQLAlchemy repository the unit of work owns (`uow.notifications`).
+jobs after the commit: match checks, fan-outs) and the SQLAlchemy repository the unit of work owns (`uow.notifications`).
 
 Core statements, no ORM mapping: a lot's close writes a thousand watchers' rows in one
 multi-row INSERT, and the outbox worker claims and updates rows in bulk.
