@@ -10,6 +10,8 @@ known value; production requires its own (>= 32 bytes, not a known value).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import uuid
 from pathlib import Path
@@ -64,6 +66,16 @@ class Config:
     SMTP_URL: str | None = None
     MAIL_FROM = "长三角技术市场 <noreply@yrd.example>"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"   # links in mails point here
+    # notifications (issue 18): the unsubscribe links' signing key (production: UNSUBSCRIBE_SECRET,
+    # else derived from SECRET_KEY), lead time of "opens soon", reminders, matching threshold, outbox
+    UNSUBSCRIBE_SECRET = "dev-only-unsubscribe-secret-of-the-yrd-market"
+    NOTIFY_LOT_OPENING_LEAD_MINUTES = 30
+    NOTIFY_SIGNING_REMINDER_WORKING_DAYS = 2
+    NOTIFY_MATCH_MIN_SCORE = 0.0        # a demand matches a new achievement from this score on
+    NOTIFY_SAVED_SEARCH_MIN_SHARE = 0.5  # share of a saved search's key terms a new achievement must carry
+    NOTIFY_MAIL_BATCH = 200             # mails claimed per outbox run
+    NOTIFY_SMTP_CONNECTIONS = 4         # ... sent over this many SMTP connections at once
+    NOTIFY_RETRY_SECONDS = 30.0         # first retry after this, doubling
 
     # flask-smorest / OpenAPI
     API_TITLE = "长三角技术交易市场 API (YRD technology market)"
@@ -120,6 +132,8 @@ class ProductionConfig(Config):
         self.SMTP_URL = env.get("SMTP_URL")
         self.MAIL_FROM = env.get("MAIL_FROM", Config.MAIL_FROM)
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL)
+        self.UNSUBSCRIBE_SECRET = env.get("UNSUBSCRIBE_SECRET") or hmac.new(
+            self.SECRET_KEY.encode(), b"unsubscribe-links", hashlib.sha256).hexdigest()
         self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
 
 

@@ -68,6 +68,14 @@ def _build_features(app: Flask, values: dict) -> None:
     s.events = values.get("EVENT_BUS") or build_event_bus(app.config)
     s.mailer = values.get("MAILER") or build_mailer(app.config)
     _build_search(app, values)
+    _build_notifications(app)
+
+
+def _build_notifications(app: Flask) -> None:
+    """Notifications (issue 18): a close's fan-out to its watchers runs right after its commit."""
+    from market.services.notifications.worker import after_commit
+    s = app.extensions["market"]
+    s.extra["after_commit"].append(after_commit(s.uow_factory, s.clock))
 
 
 def _build_auth(app: Flask, values: dict) -> None:

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 
 from market.services import auctions as svc
 from market.services import publicity
+from market.services.notifications import worker as notifications
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class Runtime:
     gateway: object = None
     scheduler: object = None
     search_indexer: object = None
+    mailer: object = None
+    search_index: object = None
+    notify: notifications.NotifySettings | None = None
 
 
 _runtime: Runtime | None = None
@@ -105,6 +109,7 @@ def sweep_job() -> None:
     _process_payments(rt)
     _drain_search(rt)
     _seal_audit(rt)
+    _notify(rt)
     if rt.scheduler is not None:
         sync_jobs(rt.scheduler, rt.uow_factory, rt.clock.now())
 
@@ -142,6 +147,16 @@ def _drain_search(rt: Runtime) -> None:
         rt.search_indexer.drain(max_batches=20)
     except Exception:   # noqa: BLE001 - the next sweep tries again
         log.exception("search outbox drain failed")
+
+
+def _notify(rt: Runtime) -> None:
+    """Notifications (issue 18): reminders due, match checks, then the mail outbox."""
+    if rt.notify is None:
+        return
+    done = notifications.run_once(rt.uow_factory, mailer=rt.mailer, index=rt.search_index, now=rt.clock.now(),
+                                  settings=rt.notify, calendar=rt.rules.calendar)
+    if any(done.values()):
+        log.info("notifications: %s", done)
 
 
 # --------------------------------------------------------------------------- job bookkeeping
@@ -230,7 +245,8 @@ def runtime_from_app(app) -> Runtime:
     s = app.extensions["market"]
     return Runtime(uow_factory=s.uow_factory, clock=s.clock, bus=s.events,
                    rules=svc.rules_from_config(app.config), gateway=s.payment_gateway,
-                   search_indexer=s.extra.get("search_indexer"))
+                   search_indexer=s.extra.get("search_indexer"), mailer=s.mailer, search_index=s.search_index,
+                   notify=notifications.settings_from_config(app.config))
 
 
 def _start(app, rt: Runtime, seconds: float):

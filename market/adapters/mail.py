@@ -10,14 +10,19 @@ import logging
 import smtplib
 import ssl
 from abc import ABC, abstractmethod
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from market.domain.mail import MailMessage
 
 log = logging.getLogger("market.mail")
+_WIRE = compat32.clone(linesep="\r\n")
 
 
 class MailError(Exception):
@@ -46,6 +51,27 @@ def to_email(message: MailMessage, sender: str) -> EmailMessage:
     if message.html:
         mail.add_alternative(message.html, subtype="html", charset="utf-8")
     return mail
+
+
+def to_wire(message: MailMessage, sender: str) -> bytes:
+    """The same mail as `to_email`, serialised with the compat32 classes: several times cheaper
+    in CPU (the default policy parses every header it is given), which bounds a batch's mails/s."""
+    body = MIMEText(message.text, "plain", "utf-8")
+    if message.html:
+        mail = MIMEMultipart("alternative")
+        mail.attach(body)
+        mail.attach(MIMEText(message.html, "html", "utf-8"))
+    else:
+        mail = body
+    name, address = parseaddr(sender)
+    mail["From"] = formataddr((str(Header(name, "utf-8")), address)) if name else address
+    mail["To"] = message.to
+    mail["Subject"] = Header(message.subject, "utf-8")
+    mail["Date"] = formatdate(localtime=False, usegmt=True)
+    mail["Message-ID"] = message.message_id or make_msgid(domain=_domain_of(sender))
+    for header, value in message.headers.items():
+        mail[header] = value
+    return mail.as_bytes(policy=_WIRE)   # CRLF: bytes go to the server as they are
 
 
 def _domain_of(sender: str) -> str:
@@ -98,10 +124,11 @@ class SmtpMailer(Mailer):
             client = self.connect()
         except (OSError, smtplib.SMTPException) as exc:
             return [MailError(str(exc))] * len(messages)
+        envelope_from = parseaddr(self.sender)[1]
         with client:
             for message in messages:
                 try:
-                    client.send_message(to_email(message, self.sender))
+                    client.sendmail(envelope_from, [message.to], to_wire(message, self.sender))
                     results.append(None)
                 except smtplib.SMTPServerDisconnected as exc:
                     results.extend([MailError(str(exc))] * (len(messages) - len(results)))

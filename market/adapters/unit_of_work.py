@@ -25,6 +25,7 @@ from .auction_repository import AuctionRepository, SqlAlchemyDepositRepository
 from .event_store import EventStore
 from .feeds import FEEDS
 from .imports_repository import SqlAlchemyImportRepository
+from .orm_notifications import SqlAlchemyNotificationRepository
 from .orm_audit import track_audit
 from .orm_contracts import SqlAlchemyContractRepository
 from .orm_deals import SqlAlchemyDealRepository
@@ -71,6 +72,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.live_events = EventStore(self.session)
         self.audit = SqlAlchemyAuditRepository(self.session)
         self._enter_data_repositories()
+        self.notifications = SqlAlchemyNotificationRepository(self.session)
         return super().__enter__()
 
     # --- data repositories (imports, contracts, statistics, accounts reads) ----------------------

@@ -10,6 +10,7 @@ from market.domain.errors import Conflict, NotFound, ValidationFailed
 from .auction_parties import sale_result
 from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, require_market,
                      require_member_of_kind)
+from .notifications import listings as notify
 from .views import achievement_view
 
 LISTING_KINDS = ("university", "research_institute")
@@ -143,6 +144,7 @@ def review_achievement(uow, *, actor_id: int, achievement_id: int, decision: str
             achievement.approve(user.id, now)
         else:
             achievement.reject(user.id, now, reason or "")
+        notify.on_review_decided(uow, achievement_id=achievement.id, approved=decision == "approve", reason=reason, now=now)
         uow.commit()
         return achievement_view(achievement, with_history=True)
 

@@ -33,6 +33,7 @@ from .lot_close import (  # noqa: F401 (re-exported)
     SweepResult, close_lot, close_lot_by_hand, forfeit_confirmation, open_lot, settle_deposit,
     start_timed_window, sweep)
 from .deposit_payments import start_deposit_payment
+from .notifications import auctions as notify
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def cancel_lot(uow, *, actor_id: int, lot_id: int, reason: str, now: datetime, b
         for registration in repo.registrations_of(lot.id):
             if registration.deposit.status in ("pending", "held"):
                 settle_deposit(uow, registration.deposit, "release", now, rules)
+        notify.on_deposits_settled(uow, lot_id=lot.id, now=now)
         repo.add_events(lot, cancelled)
         uow.commit()
         return lot_view(lot, now, operator=True)
@@ -173,6 +175,9 @@ def _new_registration(uow, repo, lot, org, user, now, gateway):
                                 gateway=getattr(gateway, "name", "manual"))
     registration.lot_id = lot.id
     repo.add(registration)
+    uow.flush()
+    notify.on_registered(uow, lot_id=lot.id, user_id=user.id, paddle_no=registration.paddle_no,
+                         deposit_fen=registration.deposit.amount_fen, now=now)
     uow.commit()
     return registration
 
@@ -204,6 +209,7 @@ def confirm_deposit(uow, *, actor_id: int, deposit_id: int, now: datetime,
         if deposit.gateway != "manual":
             raise Conflict("线上支付的保证金由支付渠道确认 (online deposits are confirmed by the gateway)")
         deposit.hold(now, reference=reference or deposit.reference)
+        notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
         uow.commit()
         return deposit_view(deposit)
 

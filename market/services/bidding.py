@@ -17,6 +17,7 @@ from market.domain.errors import Conflict, DuplicateWrite, NotFound, StaleWrite,
 from market.domain.idempotency import key_reused, request_fingerprint, require_same_request
 
 from .auction_common import now_of
+from .notifications import auctions as notify
 
 OPTIMISTIC_TRIES = 3   # snapshot decisions before a bid waits for the lot's row lock
 
@@ -74,6 +75,7 @@ def place_bid(uow, *, actor_id: int, lot_id: int, clock, amount_fen: int | None 
                 if previous is None:
                     raise
                 return previous
+        notify.on_bid(uow, lot=lot, previous_leader_id=ctx.read.get("leader_id"), events=events, now=now)
         uow.commit()
     return response
 

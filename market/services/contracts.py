@@ -15,6 +15,7 @@ from market.domain.errors import Conflict, DomainError, Forbidden, NotFound, Val
 from market.domain.stats import DateRange
 
 from .common import get_or_404, load_actor, local_today, require_market
+from .notifications import listings as notify
 from .views import history_view
 
 #: a demand's cooperation mode -> the contract type a deal on it is registered as
@@ -242,6 +243,9 @@ def register_contract(uow, *, actor_id: int, contract_id: int, now: datetime,
         if other is not None and other.id != contract.id:
             raise Conflict("登记编号已被使用 (registration number in use)", {"registration_number": ["已存在"]})
         contract.register(user, number, now)
+        notify.on_contract_registered(uow, contract_id=contract.id, title=contract.title, registration_number=number,
+                                      amount_fen=contract.contract_amount_fen, seller_org_id=contract.seller_org_id,
+                                      buyer_org_id=contract.buyer_org_id, now=now)
         uow.commit()
         return contract_view(contract, with_history=True)
 

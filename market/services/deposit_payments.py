@@ -12,6 +12,7 @@ from market.domain.payments import (EXPECTED, OutboxCommand, PaymentError, Payme
 
 from .common import load_actor
 from .lot_close import settle_deposit
+from .notifications import auctions as notify
 from .payment_outbox import ensure_release
 
 
@@ -180,6 +181,7 @@ def reconcile_deposit(uow_factory, gateway: PaymentGateway, *, actor_id: int, de
         action = reconcile_action(before, remote.status, commands)
         if action == "hold":
             deposit.hold(now, reference=reference)
+            notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
         elif action == "release":
             deposit.release(now)
         elif action == "late_release":

@@ -19,6 +19,8 @@ from market.domain.demands import Demand
 from market.domain.errors import DomainError
 from market.domain.feeds import DemandRecord, HeaderReport, ImportRun, ListingRecord, RejectedRow, RowError
 
+from .notifications import listings as notify
+
 LISTING_FIELDS = ("title", "abstract", "keywords", "ip_type", "application_numbers", "field", "maturity",
                   "transfer_modes", "province", "city", "district")
 DEMAND_FIELDS = ("title", "description", "field", "budget_min_fen", "budget_max_fen", "deadline",
@@ -184,6 +186,8 @@ class AchievementImporter(_Importer):
             return
         for ident in self.uow.imports.insert_achievements(self.pending):
             self.uow.mark_changed("achievement", ident)
+        notify.on_achievements_published(self.uow, achievement_ids=[a.id for a in self.pending if a.status == "published"],
+                                         now=self.now)
         self.pending = []
 
     def _listing(self, record: ListingRecord) -> AchievementListing:

@@ -20,6 +20,7 @@ from market.views.auctions import confirmation_view
 
 from .auction_common import DEFAULT_RULES, AuctionRules, now_of
 from .common import load_actor
+from .notifications import auctions as notify
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +55,26 @@ def open_lot(uow, lot_id: int, clock, bus=None) -> bool:
 def start_timed_window(uow, lot_id: int, clock, bus=None) -> bool:
     """Announce that a lot's free period is over (`timed_window_started`), once: under the lot's
     row lock, and only if no bid has announced it already. False when there is nothing to do."""
-    return _lot_change(uow, lot_id, clock, bus, lambda lot, now: lot.start_timed_window(now))
+    return _lot_change(uow, lot_id, clock, bus, lambda lot, now: lot.start_timed_window(now),
+                       then=lambda lot, now: notify.on_timed_window(
+                           uow, lot_id=lot.id, price_fen=lot.current_price_fen, ends_at=lot.ends_at, now=now))
 
 
-def _lot_change(uow, lot_id: int, clock, bus, change) -> bool:
+def _lot_change(uow, lot_id: int, clock, bus, change, then=None) -> bool:
     """Under the lot's row lock, `change(lot, now)` returns the events of a change it made (or
-    none); they are stored with it and published after the commit."""
+    none); they are stored with it and published after the commit. `then(lot, now)` runs in the
+    same transaction when there was a change (its notifications)."""
     with uow:
         uow.publish_to(bus)
         repo = uow.auctions
         lot = repo.lot_for_update(lot_id)
         if lot is None:
             return False
-        if not repo.add_events(lot, change(lot, now_of(clock))):
+        now = now_of(clock)
+        if not repo.add_events(lot, change(lot, now)):
             return False
+        if then is not None:
+            then(lot, now)
         try:
             uow.commit()
         except StaleWrite:
@@ -109,6 +116,9 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
             elif deposit.status in ("pending", "held"):
                 settle_deposit(uow, deposit, "release", now, rules)
         repo.add_events(lot, [lot.closed_event(now)])
+        notify.on_lot_closed(uow, lot_id=lot.id, status=result.status, winner_id=result.winner_id,
+                             hammer_price_fen=result.hammer_price_fen,
+                             sign_by=confirmation.sign_by.isoformat() if confirmation else None, now=now)
         try:
             uow.commit()
         except StaleWrite:
@@ -146,6 +156,9 @@ def forfeit_confirmation(uow, confirmation_id: int, now: datetime) -> dict | Non
             settle_deposit(uow, registration.deposit, "forfeit", now)
         uow.achievements.get(confirmation.achievement_id).reinstate(
             None, now, reason="买受人未在期限内签约 (winner did not sign in time)")
+        notify.on_confirmation_forfeited(uow, lot_id=confirmation.lot_id, winner_id=confirmation.winner_id,
+                                         seller_id=confirmation.seller_id, hammer_price_fen=confirmation.hammer_price_fen,
+                                         sign_by=confirmation.sign_by.isoformat(), now=now)
         uow.commit()
         return confirmation_view(confirmation)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from market.domain.payments import WebhookEvent, webhook_effect
 
+from .notifications import auctions as notify
 from .payment_outbox import ensure_release
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def _apply_effect(uow, repo, deposit, event: WebhookEvent, outcome: str,
                             result_amount_fen=event.amount_captured_fen if action == "capture"
                             else event.amount_refunded_fen or None)
     uow.flush()
+    if deposit.status != before:
+        notify.on_deposit_changed(uow, deposit_id=deposit.id, status=deposit.status, now=now)
     repo.add_history(deposit_id=deposit.id, kind=f"stripe_{event.state}", source="webhook", now=now,
                      deposit_status=deposit.status, reference=event.reference,
                      amount_fen=_event_amount(event),

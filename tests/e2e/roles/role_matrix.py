@@ -135,4 +135,19 @@ MATRIX: dict[str, frozenset] = {
     "GET /api/v1/search": EVERYONE,
     # audit trail (each reader sees its own scope: the market's, all, or its own entries)
     "GET /api/v1/audit": SIGNED_IN,
+    # notifications (each user's own inbox, preferences, watches and saved searches)
+    "GET /api/v1/notifications": SIGNED_IN,
+    "GET /api/v1/notifications/unread-count": SIGNED_IN,
+    "POST /api/v1/notifications/read-all": SIGNED_IN,
+    "POST /api/v1/notifications/{notification_id}/read": frozenset({UNI}),     # the holder's own notification
+    "GET /api/v1/notifications/preferences": SIGNED_IN,
+    "PUT /api/v1/notifications/preferences": SIGNED_IN,
+    "GET /api/v1/notifications/unsubscribe": EVERYONE,                # no log-in: the signed token decides
+    "POST /api/v1/notifications/unsubscribe": EVERYONE,
+    "GET /api/v1/watches": SIGNED_IN,
+    "POST /api/v1/watches": SIGNED_IN,
+    "DELETE /api/v1/watches/{watch_id}": frozenset({UNI}),            # the university member's own watch
+    "GET /api/v1/saved-searches": SIGNED_IN,
+    "POST /api/v1/saved-searches": SIGNED_IN,
+    "DELETE /api/v1/saved-searches/{search_id}": frozenset({UNI}),
 }

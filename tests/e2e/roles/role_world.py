@@ -125,6 +125,22 @@ class World:
             self.ok("POST", f"/api/v1/achievements/{ident}/withdraw", "uni_member", json={"reason": "暂不转让"})
         return ident
 
+    def notification(self) -> int:
+        """A notification of the university member (its achievement was approved)."""
+        self.achievement("published")
+        return self.ok("GET", "/api/v1/notifications", "uni_member")["items"][0]["id"]
+
+    def unsubscribe_token(self) -> str:
+        from market.domain.notifications import unsubscribe_token
+        return unsubscribe_token(self.app.config["UNSUBSCRIBE_SECRET"], self.ids["uni_member"], "outbid")
+
+    def watch(self) -> int:
+        body = {"target_type": "achievement", "target_id": self.achievement("published")}
+        return self.ok("POST", "/api/v1/watches", "uni_member", json=body)["items"][-1]["id"]
+
+    def saved_search(self) -> int:
+        return self.ok("POST", "/api/v1/saved-searches", "uni_member", json={"query": "散热膜"})["id"]
+
     def demand(self, status="draft") -> int:
         ident = self.ok("POST", "/api/v1/demands", "corp_member", json=DEMAND)["id"]
         if status != "draft":
@@ -377,6 +393,21 @@ RECIPES = {
         params={"objection_id": w.objection()}, json={"decision": "dismissed", "reason": "无依据"},
         clock_offset=IN_PUBLICITY),
     "GET /api/v1/audit": lambda w: Call(query={"entity": f"lot:{w.lot()}"}),
+    "GET /api/v1/notifications": lambda w: Call(),
+    "GET /api/v1/notifications/unread-count": lambda w: Call(),
+    "POST /api/v1/notifications/read-all": lambda w: Call(),
+    "POST /api/v1/notifications/{notification_id}/read": lambda w: Call(
+        params={"notification_id": w.notification()}),
+    "GET /api/v1/notifications/preferences": lambda w: Call(),
+    "PUT /api/v1/notifications/preferences": lambda w: Call(json={"kinds": [{"kind": "outbid", "mode": "digest"}]}),
+    "GET /api/v1/notifications/unsubscribe": lambda w: Call(query={"token": w.unsubscribe_token()}),
+    "POST /api/v1/notifications/unsubscribe": lambda w: Call(query={"token": w.unsubscribe_token()}),
+    "GET /api/v1/watches": lambda w: Call(),
+    "POST /api/v1/watches": lambda w: Call(json={"target_type": "achievement", "target_id": w.achievement("published")}),
+    "DELETE /api/v1/watches/{watch_id}": lambda w: Call(params={"watch_id": w.watch()}),
+    "GET /api/v1/saved-searches": lambda w: Call(),
+    "POST /api/v1/saved-searches": lambda w: Call(json={"query": "石墨烯 散热膜", "filters": {"field": "新材料"}}),
+    "DELETE /api/v1/saved-searches/{search_id}": lambda w: Call(params={"search_id": w.saved_search()}),
 }
 
 

@@ -51,3 +51,16 @@ def test_without_smtp_url_mails_go_to_the_log():
 def test_an_unknown_scheme_is_refused():
     with pytest.raises(ValueError):
         SmtpMailer("http://127.0.0.1:25", "noreply@yrd.example")
+
+
+def test_send_many_keeps_long_chinese_mails_and_their_headers_intact(smtp_server):
+    mailer = SmtpMailer(smtp_server.url, "长三角技术市场 <noreply@yrd.example>")
+    text = "\n".join(f"第{i}行：拍品「高镍正极材料包覆技术」当前价 540,000元，结束时间 2025-03-03 12:05。" for i in range(80))
+    link = "<https://yrd.example/api/v1/notifications/unsubscribe?token=" + "x" * 120 + ">"
+    assert mailer.send_many([MailMessage(to="a@example.com", subject="【出价被超越】高镍正极材料包覆技术 当前价540,000元",
+                                         text=text, message_id="<notification-9@yrd.example>",
+                                         headers={"List-Unsubscribe": link})]) == [None]
+    [mail] = smtp_server.wait_for(1)
+    assert mail.subject == "【出价被超越】高镍正极材料包覆技术 当前价540,000元" and mail.text.strip() == text
+    assert mail.message["List-Unsubscribe"].replace("\r\n", "").replace(" ", "") == link
+    assert mail.message["Message-ID"] == "<notification-9@yrd.example>" and "长三角技术市场" in str(mail.message["From"])
