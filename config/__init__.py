@@ -66,6 +66,16 @@ class Config:
     SMTP_URL: str | None = None
     MAIL_FROM = "长三角技术市场 <noreply@yrd.example>"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"   # links in mails point here
+    # webhooks (federation out): retries with exponential backoff, short timeouts; private or
+    # loopback targets only for the hosts listed (tests and development post to 127.0.0.1)
+    WEBHOOK_MAX_ATTEMPTS = 8
+    WEBHOOK_BACKOFF_SECONDS = 10.0      # 10 s, 20 s, 40 s ... at most the cap
+    WEBHOOK_BACKOFF_CAP_SECONDS = 3600.0
+    WEBHOOK_CONNECT_TIMEOUT_SECONDS = 2.0
+    WEBHOOK_TIMEOUT_SECONDS = 5.0
+    WEBHOOK_WORKERS = 8
+    WEBHOOK_DELIVERY_SECONDS = 1.0      # the scheduler's delivery job runs this often
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: tuple = ("127.0.0.1", "localhost", "::1")
 
     # flask-smorest / OpenAPI
     API_TITLE = "长三角技术交易市场 API (YRD technology market)"
@@ -123,6 +133,8 @@ class ProductionConfig(Config):
         self.MAIL_FROM = env.get("MAIL_FROM", Config.MAIL_FROM)
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL)
         self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+        self.WEBHOOK_ALLOWED_PRIVATE_HOSTS = tuple(
+            h.strip() for h in env.get("WEBHOOK_ALLOWED_PRIVATE_HOSTS", "").split(",") if h.strip())
 
 
 def production_secret_key(value: str | None) -> str:

@@ -16,6 +16,7 @@ from market.domain.achievements import Achievement, AchievementHistory, Achievem
 from market.domain.demands import Demand, DemandHistory
 
 from . import repository
+from .federation_repo import SqlAlchemyFederationRepository
 from .orm_audit import track_audit
 
 # (kind, attribute holding the aggregate id) for each class whose change matters outside the DB
@@ -50,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self.tokens = repository.TokenRepository(self.session)
         self.achievements = repository.AchievementRepository(self.session)
         self.demands = repository.DemandRepository(self.session)
+        self.federation = SqlAlchemyFederationRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

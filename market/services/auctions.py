@@ -33,6 +33,7 @@ from market.domain.idempotency import key_reused, request_fingerprint, require_s
 
 from .auction_parties import party_view, winner_confirmation
 from .common import load_actor, load_optional_actor, require_market
+from .federation.changes import lot_closed
 
 log = logging.getLogger(__name__)
 
@@ -470,6 +471,7 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
             elif deposit.status in ("pending", "held"):
                 settle_deposit(uow, deposit, "release", now, rules)
         events = repo.add_events(lot, [lot.closed_event(now)])
+        lot_closed(uow, lot.id)   # federation: the result goes into the change feed at commit
         if _fail_before_commit:   # tests: a crash mid-close
             raise RuntimeError("simulated crash before commit")
         try:
