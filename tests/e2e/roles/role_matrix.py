@@ -135,4 +135,14 @@ MATRIX: dict[str, frozenset] = {
     "GET /api/v1/search": EVERYONE,
     # audit trail (each reader sees its own scope: the market's, all, or its own entries)
     "GET /api/v1/audit": SIGNED_IN,
+    # federation out: the public change feed; webhook subscriptions of the SH market
+    "GET /api/v1/changes": EVERYONE,
+    "GET /api/v1/webhooks": OPERATORS,                               # each operator its market's
+    "POST /api/v1/webhooks": OWN_MARKET,
+    "GET /api/v1/webhooks/{subscription_id}": OWN_MARKET,
+    "PATCH /api/v1/webhooks/{subscription_id}": OWN_MARKET,
+    "DELETE /api/v1/webhooks/{subscription_id}": OWN_MARKET,
+    "POST /api/v1/webhooks/{subscription_id}/rotate-secret": OWN_MARKET,
+    "GET /api/v1/webhooks/{subscription_id}/deliveries": OWN_MARKET,
+    "POST /api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/resend": OWN_MARKET,
 }
