@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from .orm_federation import (LOADERS, catalogue_changes, catalogue_state, webhook_deliveries,
                              webhook_subscriptions)
@@ -131,9 +131,16 @@ class SqlAlchemyFederationRepository:
         return rows
 
     def record_attempts(self, results: list[dict]) -> None:
+        """One executemany per shape of outcome (delivered, to retry, failed)."""
+        shapes: dict[tuple, list[dict]] = {}
         for values in results:
-            ident = values.pop("id")
-            self.session.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == ident).values(**values))
+            shapes.setdefault(tuple(sorted(values)), []).append(values)
+        for keys, rows in shapes.items():
+            names = [k for k in keys if k != "id"]
+            self.session.execute(
+                update(webhook_deliveries).where(webhook_deliveries.c.id == bindparam("b_id"))
+                .values({k: bindparam(f"b_{k}") for k in names}),
+                [{f"b_{k}": v for k, v in row.items()} for row in rows])
 
     def delivery(self, ident: int) -> dict | None:
         row = self.session.execute(select(webhook_deliveries).where(webhook_deliveries.c.id == ident)).mappings().first()

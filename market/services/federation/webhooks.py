@@ -193,12 +193,13 @@ def fan_out(uow, now: datetime, policy: fed.RetryPolicy) -> int:
     return queued
 
 
-def _claim(uow, now: datetime, batch: int) -> list[Outgoing]:
+def _claim(uow, now: datetime, batch: int) -> tuple[list[Outgoing], dict[int, dict]]:
+    """Lease due deliveries and build their signed requests; also the rows as claimed."""
     with uow:
         repo = uow.federation
         due = repo.claim_due(now, now + LEASE, batch)
         if not due:
-            return []
+            return [], {}
         changes = repo.changes_by_id(sorted({d["change_id"] for d in due}))
         subs = {s["id"]: s for s in repo.subscriptions()}
         uow.commit()
@@ -212,17 +213,16 @@ def _claim(uow, now: datetime, batch: int) -> list[Outgoing]:
             "YRD-Event-Type": change["event_type"], "YRD-Delivery-Id": str(d["id"]),
             "YRD-Delivery-Attempt": str(d["attempts"] + 1),
             fed.SIGNATURE_HEADER: fed.signature_header(sub["secret"], stamp, body)}, body))
-    return out
+    return out, {d["id"]: d for d in due}
 
 
-def _record(uow, outcomes: list[Outcome], now: datetime, policy: fed.RetryPolicy) -> None:
+def _record(uow, outcomes: list[Outcome], claimed: dict[int, dict], now: datetime,
+            policy: fed.RetryPolicy) -> None:
+    """Each outcome on its row (a row deleted meanwhile with its subscription is not updated)."""
     with uow:
-        repo = uow.federation
         results = []
         for o in outcomes:
-            row = repo.delivery(o.delivery_id)
-            if row is None:      # its subscription was deleted meanwhile
-                continue
+            row = claimed[o.delivery_id]
             attempts = row["attempts"] + 1
             values = {"id": o.delivery_id, "attempts": attempts, "last_status_code": o.status_code}
             if o.ok:
@@ -232,7 +232,7 @@ def _record(uow, outcomes: list[Outcome], now: datetime, policy: fed.RetryPolicy
                 values.update(status="pending" if retry else "failed", next_attempt_at=retry,
                               last_error=(o.error or "")[:500])
             results.append(values)
-        repo.record_attempts(results)
+        uow.federation.record_attempts(results)
         uow.commit()
 
 
@@ -242,11 +242,11 @@ def deliver_due(uow_factory, sender, now: Callable[[], datetime], policy: fed.Re
     queued = fan_out(uow_factory(), now(), policy)
     sent = failed = 0
     for _ in range(max_batches):
-        outgoing = _claim(uow_factory(), now(), batch)
+        outgoing, claimed = _claim(uow_factory(), now(), batch)
         if not outgoing:
             break
         outcomes = sender.send_many(outgoing)
-        _record(uow_factory(), outcomes, now(), policy)
+        _record(uow_factory(), outcomes, claimed, now(), policy)
         sent += sum(o.ok for o in outcomes)
         failed += sum(not o.ok for o in outcomes)
     return {"queued": queued, "delivered": sent, "failed_attempts": failed}
