@@ -75,7 +75,7 @@ def decode_cursor(cursor: str | None) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, number = text.partition(":")
         value = int(number)
-        if prefix != "c1" or value < 0:
+        if prefix != "c1" or not 0 <= value < 2**63:
             raise ValueError(cursor)
         return value
     except (ValueError, binascii.Error, UnicodeDecodeError):

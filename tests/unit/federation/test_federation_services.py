@@ -137,3 +137,10 @@ def test_a_cursor_round_trips_and_a_forged_one_is_refused():
     for forged in ("42", "Yzo", "!!!"):
         with pytest.raises(ValidationFailed):
             fed.decode_cursor(forged)
+
+
+def test_a_cursor_beyond_any_id_is_refused_not_sent_to_the_database():
+    import base64
+    huge = base64.urlsafe_b64encode(f"c1:{2**63}".encode()).decode().rstrip("=")
+    with pytest.raises(ValidationFailed):
+        fed.decode_cursor(huge)
