@@ -76,6 +76,16 @@ class Config:
     NOTIFY_MAIL_BATCH = 200             # mails claimed per outbox run
     NOTIFY_SMTP_CONNECTIONS = 4         # ... sent over this many SMTP connections at once
     NOTIFY_RETRY_SECONDS = 30.0         # first retry after this, doubling
+    # webhooks (federation out): retries with exponential backoff, short timeouts; private or
+    # loopback targets only for the hosts listed (tests and development post to 127.0.0.1)
+    WEBHOOK_MAX_ATTEMPTS = 8
+    WEBHOOK_BACKOFF_SECONDS = 10.0      # 10 s, 20 s, 40 s ... at most the cap
+    WEBHOOK_BACKOFF_CAP_SECONDS = 3600.0
+    WEBHOOK_CONNECT_TIMEOUT_SECONDS = 2.0
+    WEBHOOK_TIMEOUT_SECONDS = 5.0
+    WEBHOOK_WORKERS = 8
+    WEBHOOK_DELIVERY_SECONDS = 1.0      # the scheduler's delivery job runs this often
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: tuple = ("127.0.0.1", "localhost", "::1")
 
     # flask-smorest / OpenAPI
     API_TITLE = "长三角技术交易市场 API (YRD technology market)"
@@ -135,6 +145,8 @@ class ProductionConfig(Config):
         self.UNSUBSCRIBE_SECRET = env.get("UNSUBSCRIBE_SECRET") or hmac.new(
             self.SECRET_KEY.encode(), b"unsubscribe-links", hashlib.sha256).hexdigest()
         self.CORS_ORIGINS = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+        self.WEBHOOK_ALLOWED_PRIVATE_HOSTS = tuple(
+            h.strip() for h in env.get("WEBHOOK_ALLOWED_PRIVATE_HOSTS", "").split(",") if h.strip())
 
 
 def production_secret_key(value: str | None) -> str:

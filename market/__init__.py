@@ -69,6 +69,7 @@ def _build_features(app: Flask, values: dict) -> None:
     s.mailer = values.get("MAILER") or build_mailer(app.config)
     _build_search(app, values)
     _build_notifications(app)
+    _build_federation(app, values)
 
 
 def _build_notifications(app: Flask) -> None:
@@ -112,3 +113,22 @@ def _build_search(app: Flask, values: dict) -> None:
     s.extra["search_indexer"] = indexer
     s.extra["before_commit"].append(indexer.record)    # outbox row in the same transaction
     s.extra["after_commit"].append(indexer.after_commit)  # drain once committed
+
+
+def _build_federation(app: Flask, values: dict) -> None:
+    """Federation out (issue 18): the change feed is written by one before-commit hook, after the
+    search outbox's; registered contracts are watched like achievements and demands; the webhook
+    sender is the scheduler's."""
+    from market.adapters.unit_of_work import track
+    from market.adapters.webhooks import build_webhook_sender
+    from market.domain.contracts import Contract
+    from market.domain.federation import RetryPolicy
+    from market.services.federation.changes import ChangeRecorder
+    s = app.extensions["market"]
+    track(Contract, "contract")
+    s.extra["before_commit"].append(ChangeRecorder(now=s.clock.now).record)   # same transaction
+    s.extra["webhook_sender"] = values.get("WEBHOOK_SENDER") or build_webhook_sender(app.config)
+    s.extra["allowed_hosts"] = tuple(app.config.get("WEBHOOK_ALLOWED_PRIVATE_HOSTS", ()))
+    s.extra["webhook_policy"] = RetryPolicy(int(app.config.get("WEBHOOK_MAX_ATTEMPTS", 8)),
+                                            float(app.config.get("WEBHOOK_BACKOFF_SECONDS", 10.0)),
+                                            float(app.config.get("WEBHOOK_BACKOFF_CAP_SECONDS", 3600.0)))

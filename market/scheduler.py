@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from market.services import auctions as svc
 from market.services import publicity
 from market.services.notifications import worker as notifications
+from market.services.federation import webhooks
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1
 
 
 AUDIT_HEAD_JOB_ID = "audit-head-daily"
+WEBHOOK_JOB_ID = "webhook-delivery"
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Runtime:
     mailer: object = None
     search_index: object = None
     notify: notifications.NotifySettings | None = None
+    webhook_sender: object = None
+    webhook_policy: object = None
 
 
 _runtime: Runtime | None = None
@@ -136,6 +140,22 @@ def _process_payments(rt: Runtime) -> None:
         process_payment_outbox(rt.uow_factory, rt.gateway, rt.clock.now())
     except Exception:   # noqa: BLE001 - the next sweep tries again
         log.exception("payment outbox run failed")
+
+
+def webhook_job() -> None:
+    """Webhook deliveries, in their own job: a slow receiver (up to the timeouts) must not hold
+    up the sweep that opens and closes lots."""
+    rt = runtime()
+    if rt.webhook_sender is None:
+        return
+    try:
+        done = webhooks.deliver_due(rt.uow_factory, rt.webhook_sender, rt.clock.now, rt.webhook_policy)
+    except Exception:   # noqa: BLE001 - the next run tries again; nothing is lost (outbox rows stay)
+        log.exception("webhook delivery failed")
+        return
+    if done["queued"] or done["delivered"] or done["failed_attempts"]:
+        log.info("webhooks: queued %s delivered %s failed attempts %s", done["queued"], done["delivered"],
+                 done["failed_attempts"])
 
 
 def _drain_search(rt: Runtime) -> None:
@@ -246,7 +266,8 @@ def runtime_from_app(app) -> Runtime:
     return Runtime(uow_factory=s.uow_factory, clock=s.clock, bus=s.events,
                    rules=svc.rules_from_config(app.config), gateway=s.payment_gateway,
                    search_indexer=s.extra.get("search_indexer"), mailer=s.mailer, search_index=s.search_index,
-                   notify=notifications.settings_from_config(app.config))
+                   notify=notifications.settings_from_config(app.config),
+                   webhook_sender=s.extra.get("webhook_sender"), webhook_policy=s.extra.get("webhook_policy"))
 
 
 def _start(app, rt: Runtime, seconds: float):
@@ -257,6 +278,9 @@ def _start(app, rt: Runtime, seconds: float):
                       replace_existing=True, next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
     scheduler.add_job("market.scheduler:audit_head_job", "cron", hour=0, minute=5, id=AUDIT_HEAD_JOB_ID,
                       replace_existing=True, **JOB_DEFAULTS)
+    scheduler.add_job("market.scheduler:webhook_job", "interval", id=WEBHOOK_JOB_ID,
+                      seconds=float(app.config.get("WEBHOOK_DELIVERY_SECONDS", 1.0)), replace_existing=True,
+                      next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
     scheduler.start()
     return scheduler
 

@@ -202,3 +202,4 @@ def _map_features() -> None:
     from .orm_deals import start_deal_mappers; start_deal_mappers()  # noqa: E702
     from .orm_audit import start_audit; start_audit()  # noqa: E702
     from . import orm_notifications  # noqa: F401 - its tables join the metadata
+    from . import orm_federation  # noqa: F401 - its tables (the change feed, webhooks)

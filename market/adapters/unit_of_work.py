@@ -26,6 +26,7 @@ from .event_store import EventStore
 from .feeds import FEEDS
 from .imports_repository import SqlAlchemyImportRepository
 from .orm_notifications import SqlAlchemyNotificationRepository
+from .federation_repo import SqlAlchemyFederationRepository
 from .orm_audit import track_audit
 from .orm_contracts import SqlAlchemyContractRepository
 from .orm_deals import SqlAlchemyDealRepository
@@ -73,6 +74,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.audit = SqlAlchemyAuditRepository(self.session)
         self._enter_data_repositories()
         self.notifications = SqlAlchemyNotificationRepository(self.session)
+        self.federation = SqlAlchemyFederationRepository(self.session)
         return super().__enter__()
 
     # --- data repositories (imports, contracts, statistics, accounts reads) ----------------------

@@ -20,6 +20,7 @@ from market.views.auctions import confirmation_view
 
 from .auction_common import DEFAULT_RULES, AuctionRules, now_of
 from .common import load_actor
+from .federation.changes import lot_closed
 from .notifications import auctions as notify
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def close_lot(uow, lot_id: int, clock, rules: AuctionRules = DEFAULT_RULES, bus=
             elif deposit.status in ("pending", "held"):
                 settle_deposit(uow, deposit, "release", now, rules)
         repo.add_events(lot, [lot.closed_event(now)])
+        lot_closed(uow, lot.id)   # federation: the result goes into the change feed at commit
         notify.on_lot_closed(uow, lot_id=lot.id, status=result.status, winner_id=result.winner_id,
                              hammer_price_fen=result.hammer_price_fen,
                              sign_by=confirmation.sign_by.isoformat() if confirmation else None, now=now)

@@ -150,4 +150,14 @@ MATRIX: dict[str, frozenset] = {
     "GET /api/v1/saved-searches": SIGNED_IN,
     "POST /api/v1/saved-searches": SIGNED_IN,
     "DELETE /api/v1/saved-searches/{search_id}": frozenset({UNI}),
+    # federation out: the public change feed; webhook subscriptions of the SH market
+    "GET /api/v1/changes": EVERYONE,
+    "GET /api/v1/webhooks": OPERATORS,                               # each operator its market's
+    "POST /api/v1/webhooks": OWN_MARKET,
+    "GET /api/v1/webhooks/{subscription_id}": OWN_MARKET,
+    "PATCH /api/v1/webhooks/{subscription_id}": OWN_MARKET,
+    "DELETE /api/v1/webhooks/{subscription_id}": OWN_MARKET,
+    "POST /api/v1/webhooks/{subscription_id}/rotate-secret": OWN_MARKET,
+    "GET /api/v1/webhooks/{subscription_id}/deliveries": OWN_MARKET,
+    "POST /api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/resend": OWN_MARKET,
 }

@@ -31,6 +31,7 @@ REGISTER_CSV = ("external_id,title,contract_type,field,seller_name,seller_provin
 OTHER_MARKET = {"SH": "ZJ", "JS": "AH", "ZJ": "SH", "AH": "JS"}
 DEFAULT_OK = frozenset(range(200, 300)) | {409, 422}
 DEALS, NOTICES = "/api/v1/deals", "/api/v1/publicity-notices"
+WEBHOOK = {"url": "https://hooks.example.cn/yrd", "event_types": ["listing.published"], "market_code": "SH"}
 OFFER = {"price_fen": 70_000_000, "transfer_mode": "转让", "payment_terms": "签约后30日内一次付清"}
 IN_PUBLICITY = timedelta(days=1)          # the period opens at 00:00 of the next Shanghai day
 PAST_PUBLICITY = timedelta(days=20)       # after the 15 days (tokens live longer: TOKEN_TTL_HOURS)
@@ -243,6 +244,20 @@ class World:
         assert self.ok("GET", f"{DEALS}/agreements/{agreement['id']}", "op_sh")["status"] == "signable"
         return agreement["id"]
 
+    def subscription(self) -> int:
+        """An SH webhook subscription (made by SH's operator)."""
+        return self.ok("POST", "/api/v1/webhooks", "op_sh", json=WEBHOOK)["id"]
+
+    def delivery(self) -> tuple[int, int]:
+        """(subscription, delivery): a published listing fanned out to a fresh subscription."""
+        from market.services.federation.webhooks import fan_out
+        s = self.app.extensions["market"]
+        subscription_id = self.subscription()
+        self.achievement("published")
+        fan_out(s.uow_factory(), s.clock.now(), s.extra["webhook_policy"])
+        log = self.ok("GET", f"/api/v1/webhooks/{subscription_id}/deliveries", "op_sh")
+        return subscription_id, log["items"][0]["id"]
+
     def objection(self) -> int:
         """An objection of another market's operator, filed on the period's first day."""
         notice_id = self.agreement()["publicity_notice_id"]
@@ -408,6 +423,19 @@ RECIPES = {
     "GET /api/v1/saved-searches": lambda w: Call(),
     "POST /api/v1/saved-searches": lambda w: Call(json={"query": "石墨烯 散热膜", "filters": {"field": "新材料"}}),
     "DELETE /api/v1/saved-searches/{search_id}": lambda w: Call(params={"search_id": w.saved_search()}),
+    # federation out
+    "GET /api/v1/changes": lambda w: Call(query={"types": "achievement"}),
+    "GET /api/v1/webhooks": lambda w: Call(),
+    "POST /api/v1/webhooks": lambda w: Call(json=WEBHOOK),
+    "GET /api/v1/webhooks/{subscription_id}": lambda w: Call(params={"subscription_id": w.subscription()}),
+    "PATCH /api/v1/webhooks/{subscription_id}": lambda w: Call(params={"subscription_id": w.subscription()},
+                                                                json={"active": False}),
+    "DELETE /api/v1/webhooks/{subscription_id}": lambda w: Call(params={"subscription_id": w.subscription()}),
+    "POST /api/v1/webhooks/{subscription_id}/rotate-secret": lambda w: Call(
+        params={"subscription_id": w.subscription()}),
+    "GET /api/v1/webhooks/{subscription_id}/deliveries": lambda w: Call(params={"subscription_id": w.subscription()}),
+    "POST /api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/resend": lambda w: Call(
+        params=dict(zip(("subscription_id", "delivery_id"), w.delivery()))),
 }
 
 
