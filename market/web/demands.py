@@ -18,8 +18,7 @@ from .session_auth import page_user
 bp = page_blueprint("web_demands")
 MATCHES_SHOWN = 10
 #: which text of an achievement a term matched in, as the page says it
-MATCHED_IN = {"title": "名称", "abstract": "简介", "keywords": "关键词", "description": "描述",
-              "organisation": "单位", "application_numbers": "申请号"}
+MATCHED_IN = {"title": "名称", "keywords": "关键词", "org": "单位名称", "body": "简介"}
 OPTIONS = {
     "market": [(code, name) for code, name, _ in taxonomy.MARKETS],
     "field": [(v, v) for v in taxonomy.FIELDS],
