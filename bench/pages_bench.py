@@ -16,11 +16,59 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+DEMO_PASSWORD = "demo-pass-2025"   # market.services.seed.DEMO_PASSWORD (imported after the environment is set)
 
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _page_client(app, email: str):
+    """A test client signed in through the login form (the pages' cookie session)."""
+    import re
+    page_client = app.test_client()
+    form = page_client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    answer = page_client.post("/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
+    assert answer.status_code == 302, email
+    return page_client
+
+
+def _api_member(client, kind: str) -> tuple[str, dict]:
+    """The first demo member of an organisation of this kind: its email and API headers."""
+    for i in range(1, 200):
+        email = f"member{i}@yrd.example"
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}).get_json()
+        if login["user"]["organisation_kind"] == kind:
+            return email, {"Authorization": f"Bearer {login['token']}"}
+    raise SystemExit(f"no demo member of a {kind}")
+
+
+def member_pages(app, client, clients: dict, lot_id: int) -> dict:
+    """The members' and operators' pages (issue 17, second slice), with the demo data plus one deal
+    in publicity and one lot registration made through the API, as a person would."""
+    uni_email, uni = _api_member(client, "university")
+    corp_email, corp = _api_member(client, "enterprise")
+    mine = client.get("/api/v1/achievements/mine?status=published", headers=uni).get_json()["items"][0]
+    interest = client.post("/api/v1/deals/interests", headers=corp,
+                           json={"achievement_id": mine["id"], "message": "希望洽谈转让"}).get_json()
+    negotiation = client.post(f"/api/v1/deals/interests/{interest['id']}/accept", headers=uni).get_json()
+    offer = client.post(f"/api/v1/deals/negotiations/{negotiation['id']}/offers", headers=corp,
+                        json={"price_fen": 50_000_000, "transfer_mode": mine["transfer_modes"][0]}).get_json()
+    agreement = client.post(f"/api/v1/deals/offers/{offer['id']}/accept", headers=uni).get_json()
+    client.post(f"/api/v1/lots/{lot_id}/registrations", headers=corp)
+    demand_id = client.get("/api/v1/demands?per_page=1").get_json()["items"][0]["id"]
+    own_id = client.get("/api/v1/achievements/mine", headers=uni).get_json()["items"][0]["id"]
+    clients.update(uni=_page_client(app, uni_email), corp=_page_client(app, corp_email),
+                   op=_page_client(app, "op-sh@yrd.example"))
+    return {"demands ?market=JS": "/demands?market=JS", "demand + matches": f"/demands/{demand_id}",
+            "publicity list": "/publicity", "publicity notice": f"/publicity/{agreement['publicity_notice_id']}",
+            "my achievements": ("uni", "/my/achievements"), "my achievement": ("uni", f"/my/achievements/{own_id}"),
+            "new achievement form": ("uni", "/my/achievements/new"), "my demands": ("corp", "/my/demands"),
+            "my deals": ("corp", "/my/deals"), "negotiation": ("corp", f"/my/deals/negotiations/{negotiation['id']}"),
+            "lot registration": ("corp", f"/lots/{lot_id}/register"), "my registrations": ("corp", "/my/registrations"),
+            "review queue": ("op", "/operator/review")}
 
 
 def main() -> None:
@@ -44,9 +92,13 @@ def main() -> None:
         pages = {"home /": "/", "search ?q=电池": "/achievements?q=电池", "browse ?market=JS": "/achievements?market=JS",
                  "achievement": f"/achievements/{achievement_id}", "lot hall": f"/lots/{lot_id}",
                  "login": "/login", "api docs": "/api/docs"}
+        clients = {None: client}
+        pages.update(member_pages(app, client, clients, lot_id))
         print(f"{args.requests} requests per page, in-process; load average {os.getloadavg()[0]:.2f}")
         print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        for name, path in pages.items():
+        for name, target in pages.items():
+            who, path = target if isinstance(target, tuple) else (None, target)
+            client = clients[who]
             for _ in range(5):
                 assert client.get(path).status_code == 200, path
             times = []

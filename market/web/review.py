@@ -16,7 +16,7 @@ from .blueprints import page_blueprint
 from .forms import back_with_refusal, done, load, signed_in
 
 bp = page_blueprint("web_review")
-QUEUE_SIZE = 50
+QUEUE_SIZE = 20
 
 
 def _queues(user: dict, market: str | None) -> dict:
@@ -34,7 +34,7 @@ def queue():
         abort(404)
     market = market or user.get("market_code")
     return render_template("web/review_queue.html", queues=_queues(user, market), market=market,
-                           markets=taxonomy.MARKETS, errors=request.args.get("errors"))
+                           markets=taxonomy.MARKETS, shown=QUEUE_SIZE)
 
 
 @bp.route("/operator/review/<kind>/<int:ident>", methods=["POST"])
