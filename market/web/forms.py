@@ -73,11 +73,13 @@ def form_values(form, schema: Schema, spec: dict[str, str], *, editing: bool = F
 def load(schema: Schema, data: dict, errors: dict | None = None) -> tuple[dict | None, dict]:
     """(loaded, {}) or (None, field messages in Chinese): the API's own validation."""
     errors = dict(errors or {})
+    unreadable = set(errors)         # a value that could not be read is not also "required"
     try:
         loaded = schema.load(data)
     except ValidationError as exc:
         for name, messages in exc.normalized_messages().items():
-            errors.setdefault(name, []).extend(_flat(messages))
+            if name not in unreadable:
+                errors.setdefault(name, []).extend(_flat(messages))
         loaded = None
     if errors:
         return None, {name: [chinese(m) for m in messages] for name, messages in errors.items()}
