@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -26,7 +27,6 @@ def percentile(values: list[float], p: float) -> float:
 
 def _page_client(app, email: str):
     """A test client signed in through the login form (the pages' cookie session)."""
-    import re
     page_client = app.test_client()
     form = page_client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
