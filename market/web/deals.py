@@ -29,17 +29,17 @@ def register_interest(achievement_id):
     user = signed_in()
     body, errors = load(InterestIn(), {"achievement_id": achievement_id,
                                        "message": request.form.get("message", "").strip()})
-    message = None
+    message, status = None, 422
     if body is not None:
         try:
             deals_svc.register_interest(uow(), actor_id=user["id"], now=now(), **body)
         except DomainError as exc:
-            message, errors = refusal(exc)
+            (message, errors), status = refusal(exc), exc.status
         else:
             return done("已登记意向，等待成果方答复", "web_deals.mine")
     view = achievements_svc.get_achievement(uow(), achievement_id, viewer_id=user["id"])
     return render_template("web/achievement.html", a=view, interest_errors=errors, interest_message=message,
-                           interest_text=request.form.get("message", "")), 422 if body is None else 409
+                           interest_text=request.form.get("message", "")), status
 
 
 @bp.route("/my/deals")
