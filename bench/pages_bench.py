@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+DEMO_PASSWORD = "demo-pass-2025"   # market.services.seed.DEMO_PASSWORD (imported after the environment is set)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -33,6 +34,42 @@ def signed_in(app, email: str):
     response = client.post("/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def _api_member(client, kind: str) -> tuple[str, dict]:
+    """The first demo member of an organisation of this kind: its email and API headers."""
+    for i in range(1, 200):
+        email = f"member{i}@yrd.example"
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}).get_json()
+        if login["user"]["organisation_kind"] == kind:
+            return email, {"Authorization": f"Bearer {login['token']}"}
+    raise SystemExit(f"no demo member of a {kind}")
+
+
+def member_pages(app, client, clients: dict, lot_id: int) -> dict:
+    """The members' and operators' pages (issue 17, second slice), with the demo data plus one deal
+    in publicity and one lot registration made through the API, as a person would."""
+    uni_email, uni = _api_member(client, "university")
+    corp_email, corp = _api_member(client, "enterprise")
+    mine = client.get("/api/v1/achievements/mine?status=published", headers=uni).get_json()["items"][0]
+    interest = client.post("/api/v1/deals/interests", headers=corp,
+                           json={"achievement_id": mine["id"], "message": "希望洽谈转让"}).get_json()
+    negotiation = client.post(f"/api/v1/deals/interests/{interest['id']}/accept", headers=uni).get_json()
+    offer = client.post(f"/api/v1/deals/negotiations/{negotiation['id']}/offers", headers=corp,
+                        json={"price_fen": 50_000_000, "transfer_mode": mine["transfer_modes"][0]}).get_json()
+    agreement = client.post(f"/api/v1/deals/offers/{offer['id']}/accept", headers=uni).get_json()
+    client.post(f"/api/v1/lots/{lot_id}/registrations", headers=corp)
+    demand_id = client.get("/api/v1/demands?per_page=1").get_json()["items"][0]["id"]
+    own_id = client.get("/api/v1/achievements/mine", headers=uni).get_json()["items"][0]["id"]
+    clients.update(uni=signed_in(app, uni_email), corp=signed_in(app, corp_email),
+                   op=signed_in(app, "op-sh@yrd.example"))
+    return {"demands ?market=JS": "/demands?market=JS", "demand + matches": f"/demands/{demand_id}",
+            "publicity list": "/publicity", "publicity notice": f"/publicity/{agreement['publicity_notice_id']}",
+            "my achievements": ("uni", "/my/achievements"), "my achievement": ("uni", f"/my/achievements/{own_id}"),
+            "new achievement form": ("uni", "/my/achievements/new"), "my demands": ("corp", "/my/demands"),
+            "my deals": ("corp", "/my/deals"), "negotiation": ("corp", f"/my/deals/negotiations/{negotiation['id']}"),
+            "lot registration": ("corp", f"/lots/{lot_id}/register"), "my registrations": ("corp", "/my/registrations"),
+            "review queue": ("op", "/operator/review")}
 
 
 def main() -> None:
@@ -58,20 +95,23 @@ def main() -> None:
                  "login": "/login", "api docs": "/api/docs",
                  "big screen": f"/auctions/{live['id']}/screen", "stats 2025": "/stats?period=2025",
                  "stats 2025Q3": "/stats?period=2025Q3"}
-        operator = signed_in(app, f"op-{live['market_code'].lower()}@yrd.example")
-        operator_pages = {"console days": "/console/auctions", "console day": f"/console/auctions/{live['id']}",
-                          "console lot form": f"/console/auctions/{live['id']}/lots",
-                          "contracts": "/contracts", "contract form": "/contracts/new"}
+        clients = {None: client, "day": signed_in(app, f"op-{live['market_code'].lower()}@yrd.example")}
+        pages.update({"console days": ("day", "/console/auctions"),
+                      "console day": ("day", f"/console/auctions/{live['id']}"),
+                      "console lot form": ("day", f"/console/auctions/{live['id']}/lots"),
+                      "contracts": ("day", "/contracts"), "contract form": ("day", "/contracts/new")})
+        pages.update(member_pages(app, client, clients, lot_id))
         print(f"{args.requests} requests per page, in-process; load average {os.getloadavg()[0]:.2f}")
         print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        for name, path, who in [(n, p, client) for n, p in pages.items()] + \
-                [(n, p, operator) for n, p in operator_pages.items()]:
+        for name, target in pages.items():
+            who, path = target if isinstance(target, tuple) else (None, target)
+            client = clients[who]
             for _ in range(5):
-                assert who.get(path).status_code == 200, path
+                assert client.get(path).status_code == 200, path
             times = []
             for _ in range(args.requests):
                 started = time.perf_counter()
-                response = who.get(path)
+                response = client.get(path)
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
             print(f"{name:<22}{statistics.median(times):>9.1f}{percentile(times, 95):>9.1f}{max(times):>9.1f}")

@@ -29,6 +29,7 @@ STATUS_LABELS: dict[str, str] = {
     "registered": "已登记",
     "refused": "不予登记",
     "revoked": "已撤销",
+    "in_agreement": "协议成交中",
 }
 
 #: Labels of the words whose meaning depends on what has the status.
@@ -43,6 +44,16 @@ KIND_STATUS_LABELS: dict[tuple[str, str], str] = {
     ("command", "pending"): "待发送",
     ("command", "done"): "已完成",
     ("command", "failed"): "发送失败",
+    # deals by agreement and their publicity (协议成交, 公示): the pages' words
+    ("interest", "pending"): "待答复", ("interest", "negotiating"): "洽谈中",
+    ("interest", "declined"): "已婉拒", ("interest", "closed"): "已关闭",
+    ("negotiation", "open"): "洽谈中", ("negotiation", "agreed"): "已达成协议", ("negotiation", "closed"): "已关闭",
+    ("offer", "open"): "待答复", ("offer", "accepted"): "已接受", ("offer", "declined"): "已拒绝",
+    ("offer", "countered"): "已还价", ("offer", "expired"): "已失效",
+    ("agreement", "in_publicity"): "公示中", ("agreement", "signable"): "待签约", ("agreement", "voided"): "已作废",
+    ("notice", "scheduled"): "待公示", ("notice", "open"): "公示中", ("notice", "ended"): "公示期满",
+    ("notice", "voided"): "已撤销",
+    ("objection", "pending"): "待裁定", ("objection", "upheld"): "异议成立", ("objection", "dismissed"): "异议不成立",
 }
 
 #: What each status action is called in a sentence ("不能提交审核").
