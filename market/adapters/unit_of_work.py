@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from market.domain.achievements import Achievement, AchievementHistory, AchievementListing
 from market.domain.demands import Demand, DemandHistory
 
-from . import repository
+from . import repository, repository_onboarding
 from .orm_audit import track_audit
 
 # (kind, attribute holding the aggregate id) for each class whose change matters outside the DB
@@ -50,6 +50,8 @@ class SqlAlchemyUnitOfWork:
         self.tokens = repository.TokenRepository(self.session)
         self.achievements = repository.AchievementRepository(self.session)
         self.demands = repository.DemandRepository(self.session)
+        self.links = repository_onboarding.AccountLinkRepository(self.session)
+        self.join_requests = repository_onboarding.JoinRequestRepository(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -25,6 +25,7 @@ def _feature_blueprints() -> list:
     from . import search; found += [search.blp, search.matches_blp]  # noqa: E702
     from . import deals; found += deals.BLUEPRINTS  # noqa: E702
     from . import audit; found.append(audit.blp)  # noqa: E702
+    from . import memberships, signup; found += [signup.blp, memberships.blp]  # noqa: E702
     return found
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import bindparam, select
 
 from market.domain.accounts import ApiToken, Organisation, User
 from market.domain.credentials import AccountLocked, check_password
-from market.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
+from .common import default_market_for
 from .views import organisation_view, user_view
 
 
@@ -27,6 +28,7 @@ def create_organisation(uow, *, name: str, kind: str, province: str, now: dateti
     org = Organisation(name=name, kind=kind, province=province, city=city,
                        credit_code=credit_code, created_at=now, publicly_funded=publicly_funded)
     with uow:
+        org.market_code = default_market_for(uow, org.province)   # its home market (issue 20)
         if org.credit_code and uow.organisations.by_credit_code(org.credit_code):
             raise Conflict("该统一社会信用代码已登记 (credit code already registered)",
                            {"credit_code": ["已存在"]})
@@ -83,6 +85,9 @@ def login(uow, hasher, *, email: str, password: str, now: datetime, ttl_hours: i
             throttle.failed(email)
             raise Unauthorized("邮箱或密码错误 (wrong email or password)")
         throttle.succeeded(email)
+        if not getattr(user, "email_confirmed", True):   # the right password only: reveals nothing
+            raise Forbidden("请先打开确认邮件中的链接确认邮箱 (confirm your e-mail address first: see the mail "
+                            "we sent)", {"email": ["unconfirmed"]})
         answer = issue_token(uow, user, now, ttl_hours)
         uow.commit()
         return answer
@@ -189,14 +194,17 @@ def _token_owner(uow, token_hash: str, now: datetime) -> tuple[datetime, dict] |
                             "role": row.role, "organisation_id": row.organisation_id,
                             "market_code": row.market_code, "organisation_kind": row.org_kind,
                             "organisation_name": row.org_name,
-                            "password_reset_required": row.password_reset_required}
+                            "password_reset_required": row.password_reset_required,
+                            "org_role": row.org_role,
+                            "organisation_status": (row.org_status or "verified") if row.org_kind else None}
 
 
 @functools.cache
 def _token_owner_statement():
     """Built on first use: the classes are mapped by then."""
     return (select(User.id, User.email, User.display_name, User.role, User.organisation_id,
-                   User.market_code, User.active, User.password_reset_required, Organisation.kind.label("org_kind"),
+                   User.market_code, User.active, User.password_reset_required, User.org_role,
+                   Organisation.kind.label("org_kind"), Organisation.verification_status.label("org_status"),
                    Organisation.name.label("org_name"), ApiToken.created_at, ApiToken.expires_at,
                    ApiToken.revoked_at)
             .select_from(ApiToken)

@@ -30,6 +30,7 @@ from market.domain.auctions import (LIVE_LOT_STATUSES, REFUSALS, AuctionSession,
 from market.domain.calendar import WorkingDayCalendar
 from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from market.domain.idempotency import key_reused, request_fingerprint, require_same_request
+from market.domain.onboarding import require_may_trade
 
 from .auction_parties import party_view, winner_confirmation
 from .common import load_actor, load_optional_actor, require_market
@@ -239,6 +240,7 @@ def register_for_lot(uow, *, actor_id: int, lot_id: int, now: datetime, gateway=
         org = user.organisation
         if user.role != "member" or org is None:
             raise Forbidden("只有机构成员可以报名竞买 (organisation members only)")
+        require_may_trade(user, "register_for_lot")   # verified organisation, trading role
         repo = auctions_repo(uow)
         lot = _lot_or_404(repo, lot_id, lock=True)
         registration = repo.registration(lot.id, org.id)
