@@ -11,6 +11,7 @@ from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
+import role_world_signup
 from role_matrix import ADMIN, ANON, ENT, OP, OTHER_OP, UNI
 
 from market.domain.auctions import SHANGHAI
@@ -378,6 +379,9 @@ RECIPES = {
         clock_offset=IN_PUBLICITY),
     "GET /api/v1/audit": lambda w: Call(query={"entity": f"lot:{w.lot()}"}),
 }
+
+
+RECIPES.update(role_world_signup.recipes(Call))   # joining the platform (issue 20)
 
 
 def _bid(w) -> Call:
