@@ -19,10 +19,10 @@ def swagger_ui_assets() -> Blueprint:
 
 
 def init_web(app: Flask) -> None:
-    from . import auctions, catalogue, session_auth
+    from . import auctions, catalogue, organisation_pages, session_auth, signup_pages
     from .format import register_filters
     csrf.init_app(app)
     app.register_blueprint(swagger_ui_assets())
-    for blueprint in (catalogue.bp, auctions.bp, session_auth.bp):
+    for blueprint in (catalogue.bp, auctions.bp, session_auth.bp, signup_pages.bp, organisation_pages.bp):
         app.register_blueprint(blueprint)
     register_filters(app)
