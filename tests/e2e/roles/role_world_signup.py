@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import re
 
-from role_matrix import ADMIN, ANON, ENT, OP, OTHER_OP, UNI  # noqa: F401 — the names the rows use
 
 from market.adapters.mail import FakeMailer
 from market.domain.codes import credit_code_check_char
