@@ -7,7 +7,7 @@ from datetime import datetime
 
 from market.domain.accounts import User
 from market.domain.credentials import password_problem
-from market.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from market.domain.errors import Forbidden, NotFound, ValidationFailed
 from market.domain.onboarding import (INVITATION, LINK_TTL, check_signup_fields, join, normalise_email,
                                       require_administrator_of, require_another_administrator,
                                       require_org_role)
@@ -44,7 +44,8 @@ def list_members(uow, *, actor_id: int, org_id: int) -> list[dict]:
 
 
 def invite(uow, post, *, actor_id: int, org_id: int, email: str, now: datetime, org_role: str | None = None) -> dict:
-    """An administrator invites a colleague: a single-use link, valid 7 days, mailed to them."""
+    """An administrator invites a colleague: a single-use link, valid 7 days, mailed to them. The
+    answer is the same whatever account the address has."""
     role = require_org_role(org_role)
     errors = check_signup_fields(email, "-", None)
     if errors:
@@ -52,10 +53,8 @@ def invite(uow, post, *, actor_id: int, org_id: int, email: str, now: datetime, 
     email = normalise_email(email)
     with uow:
         inviter, org = _org_admin(uow, actor_id, org_id)
-        invitee = uow.users.by_email(email)
-        if invitee is not None and invitee.role != "registrant":
-            raise Conflict("该邮箱的账户已属于一个机构或是平台工作人员 (this address already belongs to an "
-                           "organisation)", {"email": ["already a member"]})
+        # whether the address has an account, or one in another organisation, is not said here (an
+        # administrator could probe addresses): the invitee learns it on accepting
         token = _issue(uow, INVITATION, email, now, organisation_id=org.id, org_role=role, created_by_id=inviter.id)
         uow.commit()
         letter = mails.invitation_mail(post, email, org.name, inviter.display_name, ROLE_LABELS[role], token)

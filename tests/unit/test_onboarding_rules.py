@@ -236,3 +236,17 @@ def test_a_mail_that_cannot_be_sent_does_not_undo_the_sign_up(uow, post, mailer,
     mailer.fail_next = 1
     signup.sign_up(uow, PlainHasher(), post, email="p@x.cn", display_name="甲", password=PASSWORD, now=clock.now())
     assert uow.users.by_email("p@x.cn") is not None and mailer.sent == []
+
+
+def test_an_invitation_answers_the_same_for_any_address_and_a_member_elsewhere_cannot_accept_it(uow, post, mailer, clock):
+    first = registrant(uow, post, mailer, clock, "a@x.cn")
+    org = own_org(uow, first, clock)
+    second = registrant(uow, post, mailer, clock, "b@x.cn")
+    other = own_org(uow, second, clock, code="91320000MA1FL0000" + credit_code_check_char("91320000MA1FL0000"))
+    taken = memberships.invite(uow, post, actor_id=first, org_id=org["id"], email="b@x.cn", now=clock.now())
+    free = memberships.invite(uow, post, actor_id=first, org_id=org["id"], email="c@x.cn", now=clock.now())
+    assert {k: v for k, v in taken.items() if k != "email"} == {k: v for k, v in free.items() if k != "email"}
+    token = _token([m for m in mailer.sent if m.to == "b@x.cn"][-1])
+    with pytest.raises(Conflict):
+        memberships.accept_invitation(uow, PlainHasher(), token=token, password=PASSWORD, now=clock.now())
+    assert uow.users.get(second).organisation_id == other["id"]
