@@ -43,6 +43,9 @@ class Config:
     TOKEN_TTL_HOURS = 24 * 7
     AUTH_CACHE_SECONDS = 1.0      # a process may reuse a token lookup this long (with Redis; revocation is shared at once)
     LOGIN_RATE_LIMIT = "10 per minute"
+    # sign-up and password-reset requests (issue 20): per client address, and per e-mail address
+    ACCOUNT_MAIL_RATE_LIMIT = "20 per hour"
+    ACCOUNT_MAIL_EMAIL_RATE_LIMIT = "3 per hour"
     RATELIMIT_STORAGE_URI = "memory://"
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     SIGNING_DEADLINE_WORKING_DAYS = 5
@@ -111,6 +114,8 @@ class TestingConfig(Config):
     DATABASE_URL = "sqlite://"
     SEARCH_BACKEND = "fake"
     LOGIN_RATE_LIMIT = "1000 per minute"
+    ACCOUNT_MAIL_RATE_LIMIT = "1000 per minute"
+    ACCOUNT_MAIL_EMAIL_RATE_LIMIT = "1000 per minute"
     AUTH_CACHE_SECONDS = 0.0
     RATELIMIT_ENABLED = True
     # a test run that reaches a Redis (REDIS_URL set) hears only its own live events

@@ -28,14 +28,16 @@ class SqlAlchemyAccountReads:
             "id": row.id, "email": row.email, "display_name": row.display_name, "role": row.role,
             "organisation_id": row.organisation_id, "market_code": row.market_code,
             "organisation_kind": row.org_kind, "organisation_name": row.org_name,
-            "password_reset_required": row.password_reset_required})
+            "password_reset_required": row.password_reset_required, "org_role": row.org_role,
+            "organisation_status": (row.org_status or "verified") if row.org_kind else None})
 
 
 @functools.cache
 def _statement():
     """Built on first use: the classes are mapped by then."""
     return (select(User.id, User.email, User.display_name, User.role, User.organisation_id, User.market_code,
-                   User.active, User.password_reset_required, Organisation.kind.label("org_kind"),
+                   User.active, User.password_reset_required, User.org_role, Organisation.kind.label("org_kind"),
+                   Organisation.verification_status.label("org_status"),
                    Organisation.name.label("org_name"), ApiToken.created_at, ApiToken.expires_at,
                    ApiToken.revoked_at)
             .select_from(ApiToken)

@@ -188,4 +188,6 @@ class FakeAccountReads:
             "id": user.id, "email": user.email, "display_name": user.display_name, "role": user.role,
             "organisation_id": user.organisation_id, "market_code": user.market_code,
             "organisation_kind": org.kind if org else None, "organisation_name": org.name if org else None,
-            "password_reset_required": bool(getattr(user, "password_reset_required", False))})
+            "password_reset_required": bool(getattr(user, "password_reset_required", False)),
+            "org_role": getattr(user, "org_role", None),
+            "organisation_status": (getattr(org, "verification_status", None) or "verified") if org else None})

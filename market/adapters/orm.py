@@ -8,7 +8,7 @@ from `start_mappers()`.
 from __future__ import annotations
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint, false)
+                        MetaData, String, Table, Text, UniqueConstraint, false, true)
 from sqlalchemy.orm import registry, relationship
 
 from market.domain.accounts import ApiToken, Market, Organisation, User
@@ -44,7 +44,14 @@ organisations = Table(
     Column("credit_code", String(18), unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("publicly_funded", Boolean, nullable=False, default=False, server_default=false()),
+    # 实名认证 (issue 20): home market, and whether its operators verified the organisation
+    Column("market_code", ForeignKey("markets.code")),
+    Column("verification_status", String(16), nullable=False, default="verified", server_default="verified"),
+    Column("verified_at", UTCDateTime),
+    Column("verified_by_id", Integer),     # the operator (users.id; no FK: users already refer here)
+    Column("rejection_reason", Text),
     Index("ix_organisations_name_province", "name", "province"),
+    Index("ix_organisations_verification", "verification_status", "market_code"),
 )
 
 users = Table(
@@ -59,6 +66,9 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("password_reset_required", Boolean, nullable=False, default=False, server_default=false()),
+    Column("org_role", String(16)),          # a member's role inside its organisation (issue 20)
+    Column("email_confirmed", Boolean, nullable=False, default=True, server_default=true()),
+    Column("phone", String(32)),
 )
 
 api_tokens = Table(
@@ -203,3 +213,4 @@ def _map_features() -> None:
     from .orm_audit import start_audit; start_audit()  # noqa: E702
     from . import orm_notifications  # noqa: F401 - its tables join the metadata
     from . import orm_federation  # noqa: F401 - its tables (the change feed, webhooks)
+    from .orm_onboarding import start_onboarding_mappers; start_onboarding_mappers()  # noqa: E702

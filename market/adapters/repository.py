@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from market.domain.accounts import ApiToken, Market, Organisation, User
@@ -62,6 +63,26 @@ class OrganisationRepository(Repository):
     def by_credit_code(self, code: str) -> Organisation | None:
         return self.session.scalars(select(Organisation).where(orm.organisations.c.credit_code == code)).first()
 
+    def add_claiming_credit_code(self, org: Organisation) -> Organisation | None:
+        """Add `org` and flush it at once (in a savepoint); when the credit code's unique
+        constraint refuses it (another sign-up committed the same code first, even while we
+        checked), the organisation that holds the code, and `org` is not added."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(org)
+                self.session.flush()
+        except IntegrityError:
+            return self.by_credit_code(org.credit_code)
+        return None
+
+    def awaiting_verification(self, market_code: str | None) -> list[Organisation]:
+        """Unverified organisations of one home market (all markets: None), oldest first."""
+        t = orm.organisations.c
+        stmt = select(Organisation).where(t.verification_status == "unverified")
+        if market_code:
+            stmt = stmt.where(t.market_code == market_code)
+        return list(self.session.scalars(stmt.order_by(t.created_at, t.id)))
+
     def list(self, kind: str | None = None, province: str | None = None, page=1, per_page=50) -> Page:
         stmt = select(Organisation)
         if kind:
@@ -76,6 +97,11 @@ class UserRepository(Repository):
 
     def by_email(self, email: str) -> User | None:
         return self.session.scalars(select(User).where(orm.users.c.email == email.strip().lower())).first()
+
+    def members_of(self, org_id: int) -> list[User]:
+        t = orm.users.c
+        return list(self.session.scalars(select(User).where(t.organisation_id == org_id, t.role == "member")
+                                         .order_by(t.id)))
 
 
 class TokenRepository(Repository):

@@ -18,7 +18,7 @@ from market.domain.achievements import Achievement, AchievementHistory, Achievem
 from market.domain.demands import Demand, DemandHistory
 from market.services.unit_of_work import AbstractUnitOfWork
 
-from . import repository
+from . import repository, repository_onboarding
 from .account_reads import SqlAlchemyAccountReads
 from .audit_reads import SqlAlchemyAuditRepository
 from .auction_repository import AuctionRepository, SqlAlchemyDepositRepository
@@ -75,6 +75,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._enter_data_repositories()
         self.notifications = SqlAlchemyNotificationRepository(self.session)
         self.federation = SqlAlchemyFederationRepository(self.session)
+        self.links = repository_onboarding.AccountLinkRepository(self.session)
+        self.join_requests = repository_onboarding.JoinRequestRepository(self.session)
         return super().__enter__()
 
     # --- data repositories (imports, contracts, statistics, accounts reads) ----------------------

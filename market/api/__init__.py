@@ -27,6 +27,7 @@ def _feature_blueprints() -> list:
     from . import audit; found.append(audit.blp)  # noqa: E702
     from . import notifications; found += notifications.BLUEPRINTS  # noqa: E702
     from . import federation; found += [federation.changes_blp, federation.blp]  # noqa: E702
+    from . import memberships, signup; found += [signup.blp, memberships.blp]  # noqa: E702
     return found
 
 

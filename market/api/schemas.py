@@ -102,6 +102,10 @@ class OrganisationOut(Schema):
     credit_code = fields.String(allow_none=True)
     created_at = LocalDateTime()
     publicly_funded = fields.Boolean()
+    market_code = fields.String(allow_none=True, metadata={"description": "home market (verifies it)"})
+    verification_status = fields.String(metadata={"description": "unverified / verified / rejected"})
+    verified_at = LocalDateTime(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
 
 
 class OrganisationListArgs(PageArgs):
@@ -128,6 +132,8 @@ class UserOut(Schema):
     organisation_kind = fields.String(allow_none=True)
     market_code = fields.String(allow_none=True)
     password_reset_required = fields.Boolean()
+    org_role = fields.String(allow_none=True, metadata={"description": "administrator / trader / drafter"})
+    organisation_status = fields.String(allow_none=True, metadata={"description": "its verification status"})
 
 
 class LoginIn(BaseSchema):

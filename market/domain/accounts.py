@@ -21,7 +21,8 @@ class Market:
 class Organisation:
     def __init__(self, name: str, kind: str, province: str, city: str | None = None,
                  credit_code: str | None = None, created_at: datetime | None = None,
-                 publicly_funded: bool | None = None):
+                 publicly_funded: bool | None = None, market_code: str | None = None,
+                 verification_status: str = "verified"):
         errors = {}
         name = (name or "").strip()
         if not name:
@@ -47,6 +48,17 @@ class Organisation:
         # institutes are by default, anyone may be flagged (or a self-funded institute unflagged)
         self.publicly_funded = (kind in PUBLICLY_FUNDED_KINDS) if publicly_funded is None \
             else bool(publicly_funded)
+        # 实名认证 (issue 20): organisations that sign themselves up start `unverified` until an
+        # operator of their home market verifies them; those the admin registers are verified
+        self.market_code = market_code
+        self.verification_status = verification_status
+        self.verified_at: datetime | None = None
+        self.verified_by_id: int | None = None
+        self.rejection_reason: str | None = None
+
+    @property
+    def is_verified(self) -> bool:
+        return getattr(self, "verification_status", "verified") == "verified"
 
     @property
     def lists_achievements(self) -> bool:
@@ -60,7 +72,8 @@ class Organisation:
 class User:
     def __init__(self, email: str, display_name: str, password_hash: str, role: str,
                  organisation_id: int | None = None, market_code: str | None = None,
-                 created_at: datetime | None = None):
+                 created_at: datetime | None = None, org_role: str | None = None,
+                 email_confirmed: bool = True, phone: str | None = None):
         errors = {}
         if role not in taxonomy.ROLES:
             errors["role"] = [f"角色必须是 {', '.join(taxonomy.ROLES)} 之一"]
@@ -79,6 +92,11 @@ class User:
         self.active = True
         self.created_at = created_at
         self.password_reset_required = False   # set by an admin's reset, cleared by a change
+        # inside its organisation a member is an administrator (the first one, and whoever the
+        # admin registers), a trader (submits listings, bids) or a drafter (prepares drafts only)
+        self.org_role = (org_role or "administrator") if role == "member" else None
+        self.email_confirmed = email_confirmed   # False from sign-up until the link is followed
+        self.phone = phone
 
     @property
     def is_admin(self) -> bool:

@@ -9,8 +9,11 @@ IP_TYPES = ("发明专利", "实用新型", "外观设计", "软件著作权", "
 MATURITIES = ("实验室", "小试", "中试", "产业化")
 TRANSFER_MODES = ("转让", "普通许可", "独占许可", "作价入股", "合作开发")
 COOPERATION_MODES = ("技术转让", "技术许可", "合作开发", "委托开发", "技术服务")
-ORG_KINDS = ("university", "research_institute", "enterprise", "service_agency")
-ROLES = ("member", "operator", "admin")
+ORG_KINDS = ("university", "research_institute", "enterprise", "service_agency", "other")
+# a registrant has signed up (issue 20) and not yet created or joined an organisation
+ROLES = ("member", "operator", "admin", "registrant")
+ORG_ROLES = ("administrator", "trader", "drafter")   # a member's role inside the organisation
+SIGNUP_ORG_KINDS = ("university", "research_institute", "enterprise", "other")
 CONTRACT_TYPES = ("技术开发", "技术转让", "技术许可", "技术咨询", "技术服务")
 
 YRD_PROVINCES = ("上海", "江苏", "浙江", "安徽")

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 from market.domain.accounts import ApiToken, Organisation, User
 from market.domain.credentials import AccountLocked, check_password
-from market.domain.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from market.domain.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
+from .common import default_market_for
 from .views import organisation_view, user_view
 
 
@@ -24,6 +25,7 @@ def create_organisation(uow, *, name: str, kind: str, province: str, now: dateti
     org = Organisation(name=name, kind=kind, province=province, city=city,
                        credit_code=credit_code, created_at=now, publicly_funded=publicly_funded)
     with uow:
+        org.market_code = default_market_for(uow, org.province)   # its home market (issue 20)
         if org.credit_code and uow.organisations.by_credit_code(org.credit_code):
             raise Conflict("该统一社会信用代码已登记 (credit code already registered)",
                            {"credit_code": ["已存在"]})
@@ -80,6 +82,9 @@ def login(uow, hasher, *, email: str, password: str, now: datetime, ttl_hours: i
             throttle.failed(email)
             raise Unauthorized("邮箱或密码错误 (wrong email or password)")
         throttle.succeeded(email)
+        if not getattr(user, "email_confirmed", True):   # the right password only: reveals nothing
+            raise Forbidden("请先打开确认邮件中的链接确认邮箱 (confirm your e-mail address first: see the mail "
+                            "we sent)", {"email": ["unconfirmed"]})
         answer = issue_token(uow, user, now, ttl_hours)
         uow.commit()
         return answer

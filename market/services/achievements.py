@@ -6,6 +6,7 @@ from datetime import datetime
 from market.domain.listings import ListingFilter
 from market.domain.achievements import PUBLIC_STATUSES, READABLE_STATUSES, Achievement
 from market.domain.errors import Conflict, NotFound, ValidationFailed
+from market.domain.onboarding import require_may_trade
 
 from .auction_parties import sale_result
 from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, require_market,
@@ -85,6 +86,8 @@ def _owner_action(action: str, check=None):
             user = load_actor(uow, actor_id)
             achievement = _load_visible(uow, achievement_id, user)
             achievement.require_owner(user)
+            if action == "submit":
+                require_may_trade(user, "submit_listing")   # verified organisation, trading role
             if check is not None:
                 check(uow, achievement)
             method = getattr(achievement, action)

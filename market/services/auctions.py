@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from market.domain.auctions import AuctionSession, Confirmation, Lot
 from market.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from market.domain.onboarding import require_may_trade
 from market.domain.payments import PaymentError
 from market.views.auctions import (  # noqa: F401 (re-exported: the read models' old home)
     _session_status, auction_view, confirmation_view, deposit_view, get_auction, get_confirmation,
@@ -153,6 +154,7 @@ def register_for_lot(uow, *, actor_id: int, lot_id: int, now: datetime, gateway=
         org = user.organisation
         if user.role != "member" or org is None:
             raise Forbidden("只有机构成员可以报名竞买 (organisation members only)")
+        require_may_trade(user, "register_for_lot")   # verified organisation, trading role
         repo = uow.auctions
         lot = lot_or_404(uow, lot_id, lock=True)
         registration = repo.registration(lot.id, org.id)

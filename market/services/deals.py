@@ -20,6 +20,7 @@ from market.domain import taxonomy
 from market.domain.deals import Agreement, Interest
 from market.domain.errors import Conflict, DuplicateWrite, NotFound, ValidationFailed
 from market.domain.publicity import PublicityNotice, publicity_days
+from market.domain.onboarding import require_may_trade
 
 from .common import get_or_404, load_actor, local_today
 from .contracts import record_agreement_contract
@@ -72,6 +73,7 @@ def register_interest(uow, *, actor_id: int, achievement_id: int, message: str, 
         achievement = get_or_404(uow.achievements, achievement_id, "成果")
         if not achievement.visible_to(user):
             raise NotFound(f"成果 {achievement_id} 不存在 (not found)")
+        require_may_trade(user, "make_offer")
         interest = Interest(achievement=achievement, buyer_org=user.organisation, user=user,
                             message=message, now=now)
         repo = uow.deals
@@ -164,6 +166,7 @@ def make_offer(uow, *, actor_id: int, negotiation_id: int, terms: dict, now: dat
     with uow:
         user = load_actor(uow, actor_id)
         negotiation = _visible(uow.deals.negotiation(negotiation_id, lock=True), user, "洽谈", negotiation_id)
+        require_may_trade(user, "make_offer")
         offer = negotiation.propose(user, now=now, **_terms(uow, negotiation, terms))
         uow.commit()
         return offer_view(offer, now)
@@ -183,6 +186,7 @@ def counter_offer(uow, *, actor_id: int, offer_id: int, terms: dict, now: dateti
     with uow:
         user = load_actor(uow, actor_id)
         negotiation, offer = _offer_under_lock(uow, user, offer_id)
+        require_may_trade(user, "make_offer")
         counter = negotiation.counter(user, offer, now=now, **_terms(uow, negotiation, terms))
         uow.commit()
         return offer_view(counter, now)

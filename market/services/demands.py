@@ -6,6 +6,7 @@ from datetime import datetime
 from market.domain.listings import ListingFilter
 from market.domain.demands import Demand, check_deadline
 from market.domain.errors import NotFound, ValidationFailed
+from market.domain.onboarding import require_may_trade
 
 from .common import (scope_review_queue, default_market_for, get_or_404, load_actor, load_optional_actor, local_today,
                      require_market, require_member_of_kind)
@@ -66,6 +67,7 @@ def submit_demand(uow, *, actor_id: int, demand_id: int, now: datetime) -> dict:
         user = load_actor(uow, actor_id)
         demand = _load_visible(uow, demand_id, user)
         demand.require_owner(user)
+        require_may_trade(user, "submit_demand")   # verified organisation, trading role
         demand.submit(user.id, now)
         uow.commit()
         return demand_view(demand, local_today(now), with_history=True)

@@ -32,6 +32,10 @@ ORGS = [  # name, kind, province, city
     ("长三角技术转移服务中心", "service_agency", "上海", "上海"),
 ]
 
+# signed up by itself and awaiting its market's verification (issue 20): op-sh sees it in the queue
+PENDING_ORG = ("浦东智能传感研究院", "research_institute", "上海", "上海")
+PENDING_EMAIL = "pending@yrd.example"
+
 TOPICS = {
     "电子信息": (["毫米波雷达", "边缘计算", "5G基站", "图像识别", "联邦学习", "芯片封装"], ["信号处理方法", "调度系统", "低功耗电路", "检测装置"]),
     "先进制造": (["激光焊接", "工业机器人", "数控机床", "增材制造", "视觉定位"], ["控制方法", "夹具", "在线检测系统", "误差补偿方法"]),
@@ -53,6 +57,7 @@ def demo_accounts() -> list[str]:
     lines += [f"  {f'op-{code.lower()}@yrd.example':<24} operator of {code} {name}" for code, name, _ in taxonomy.MARKETS]
     lines += [f"  {f'member{i + 1}@yrd.example':<24} member of {name} ({kind})"
               for i, (name, kind, _, _) in enumerate(ORGS)]
+    lines += [f"  {PENDING_EMAIL:<24} administrator of {PENDING_ORG[0]} (awaiting SH's verification)"]
     return lines
 
 
@@ -94,14 +99,21 @@ def seed_demo(uow_factory, hasher, now: datetime, *, if_empty: bool = False, lis
     rng = random.Random(2025)
     password_hash = hasher.hash(DEMO_PASSWORD)
     accounts = []
+    market_of = {p: c for c, _, p in taxonomy.MARKETS}
     with uow_factory() as uow:
         orgs = []
         for name, kind, province, city in ORGS:
             org = uow.organisations.by_name(name, province)
             if org is None:
-                org = Organisation(name, kind, province, city, _credit_code(rng), created_at=now)
+                org = Organisation(name, kind, province, city, _credit_code(rng), created_at=now,
+                                   market_code=market_of[province])
                 uow.organisations.add(org)
             orgs.append(org)
+        pending = uow.organisations.by_name(PENDING_ORG[0], PENDING_ORG[2])
+        if pending is None:
+            pending = Organisation(*PENDING_ORG, _credit_code(rng), created_at=now, market_code="SH",
+                                   verification_status="unverified")
+            uow.organisations.add(pending)
         uow.flush()
 
         def user(email, name, role, org=None, market=None):
@@ -114,10 +126,10 @@ def seed_demo(uow_factory, hasher, now: datetime, *, if_empty: bool = False, lis
             user(f"op-{code.lower()}@yrd.example", f"{code}运营", "operator", market=code)
         for i, org in enumerate(orgs):
             user(f"member{i + 1}@yrd.example", f"{org.name}联系人", "member", org=org)
+        user(PENDING_EMAIL, f"{pending.name}联系人", "member", org=pending)
         uow.flush()
         makers = [o for o in orgs if o.lists_achievements]
         companies = [o for o in orgs if o.posts_demands]
-        market_of = {p: c for c, _, p in taxonomy.MARKETS}
         fields = list(TOPICS)
         created = 0
         for i in range(listings * 3 // 4):

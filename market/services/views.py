@@ -8,7 +8,10 @@ from datetime import date
 def organisation_view(o) -> dict:
     return {"id": o.id, "name": o.name, "kind": o.kind, "province": o.province, "city": o.city,
             "credit_code": o.credit_code, "created_at": o.created_at,
-            "publicly_funded": bool(getattr(o, "publicly_funded", False))}
+            "publicly_funded": bool(getattr(o, "publicly_funded", False)),
+            "market_code": getattr(o, "market_code", None),
+            "verification_status": getattr(o, "verification_status", None) or "verified",
+            "verified_at": getattr(o, "verified_at", None), "rejection_reason": getattr(o, "rejection_reason", None)}
 
 
 def user_view(u) -> dict:
@@ -17,7 +20,9 @@ def user_view(u) -> dict:
             "organisation_id": u.organisation_id, "market_code": u.market_code,
             "organisation_kind": org.kind if org else None,
             "organisation_name": org.name if org else None,
-            "password_reset_required": bool(getattr(u, "password_reset_required", False))}
+            "password_reset_required": bool(getattr(u, "password_reset_required", False)),
+            "org_role": getattr(u, "org_role", None),
+            "organisation_status": (org.verification_status or "verified") if org else None}
 
 
 def history_view(h) -> dict:

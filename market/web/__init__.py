@@ -20,11 +20,13 @@ def swagger_ui_assets() -> Blueprint:
 
 def init_web(app: Flask) -> None:
     from . import auctions, catalogue, console, contract_pages, session_auth, stats_pages
+    from . import organisation_pages, signup_pages   # joining the platform
     from . import deals, demands, listings, publicity, registrations, review   # members' and operators' pages
     from .format import register_filters
     csrf.init_app(app)
     app.register_blueprint(swagger_ui_assets())
-    for blueprint in (catalogue.bp, auctions.bp, session_auth.bp, console.bp, contract_pages.bp, stats_pages.bp):
+    for blueprint in (catalogue.bp, auctions.bp, session_auth.bp, console.bp, contract_pages.bp, stats_pages.bp,
+                      signup_pages.bp, organisation_pages.bp):
         app.register_blueprint(blueprint)
     for blueprint in (demands.bp, listings.bp, review.bp, deals.bp, publicity.bp, registrations.bp):
         app.register_blueprint(blueprint)

@@ -16,3 +16,13 @@ def test_demo_data_loads_once_and_its_accounts_work(app, client, services):
         assert response.status_code == 201, email
     auction = client.get("/api/v1/auctions/1").get_json()
     assert len(auction["lots"]) == 3
+
+
+def test_the_demo_shows_sh_operators_one_organisation_awaiting_verification(app, client, services):
+    seed_demo(services.uow_factory, services.hasher, services.clock.now(), if_empty=True)
+    login = client.post("/api/v1/auth/login", json={"email": "op-sh@yrd.example", "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    queue = client.get("/api/v1/organisations/verification-queue", headers=headers).get_json()
+    assert [o["name"] for o in queue] == ["浦东智能传感研究院"]
+    verified = client.get("/api/v1/organisations?per_page=100").get_json()["items"]
+    assert sum(o["verification_status"] == "verified" for o in verified) == len(verified) - 1

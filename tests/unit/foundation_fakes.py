@@ -33,14 +33,36 @@ class FakeRepository:
     def by_email(self, email):
         return self._first(email=email.strip().lower())
 
-    def by_hash(self, token_hash):
+    def by_hash(self, token_hash, lock=False):
         return self._first(token_hash=token_hash)
+
+    def members_of(self, org_id):
+        return [o for o in self.items.values() if o.organisation_id == org_id and o.role == "member"]
+
+    def awaiting_verification(self, market_code):
+        return [o for o in self.items.values() if o.verification_status == "unverified"
+                and (market_code is None or o.market_code == market_code)]
+
+    def open_for(self, email, purpose):
+        return [o for o in self.items.values() if o.email == email and o.purpose == purpose and o.used_at is None]
+
+    def pending(self, org_id):
+        return [o for o in self.items.values() if o.organisation_id == org_id and o.status == "pending"]
+
+    def pending_of_user(self, user_id):
+        return [o for o in self.items.values() if o.user_id == user_id and o.status == "pending"]
 
     def live_for_user(self, user_id):
         return [o for o in self.items.values() if o.user_id == user_id and o.revoked_at is None]
 
     def by_credit_code(self, code):
         return self._first(credit_code=code)
+
+    def add_claiming_credit_code(self, org):
+        existing = self.by_credit_code(org.credit_code)
+        if existing is None:
+            self.add(org)
+        return existing
 
     def by_name(self, name, province=None):
         return self._first(name=name, **({"province": province} if province else {}))
@@ -64,6 +86,8 @@ class FakeUnitOfWork:
         self.contracts = FakeContractRepository()
         self.accounts = FakeAccountReads(self.users, self.tokens, self.organisations)
         self.changed: set = set()
+        self.links = FakeRepository()
+        self.join_requests = FakeRepository()
         self.committed = 0
 
     def __enter__(self):

@@ -42,6 +42,25 @@ MATRIX: dict[str, frozenset] = {
     "GET /api/v1/organisations/{org_id}": EVERYONE,
     "POST /api/v1/users": ONLY_ADMIN,
     "POST /api/v1/users/{user_id}/password-reset": ONLY_ADMIN,
+    # joining the platform (issue 20): the uni's member is its administrator; its market is SH. Rows
+    # left empty are for registrants (signed up, in no organisation: not in the cast; see tests/e2e/signup)
+    "POST /api/v1/accounts/signup": EVERYONE,
+    "POST /api/v1/accounts/confirm": EVERYONE,                       # whoever holds the mailed link
+    "POST /api/v1/accounts/password-reset": EVERYONE,
+    "POST /api/v1/accounts/password-reset/confirm": EVERYONE,
+    "POST /api/v1/accounts/organisation": frozenset(),               # registrants only
+    "POST /api/v1/invitations/accept": EVERYONE,
+    "GET /api/v1/organisations/{org_id}/join-requests": frozenset({UNI}),
+    "POST /api/v1/organisations/{org_id}/join-requests": frozenset(),  # registrants only
+    "POST /api/v1/join-requests/{request_id}/approve": frozenset({UNI}),
+    "POST /api/v1/join-requests/{request_id}/refuse": frozenset({UNI}),
+    "GET /api/v1/organisations/{org_id}/members": frozenset({UNI, OP, ADMIN}),
+    "PATCH /api/v1/organisations/{org_id}/members/{user_id}": frozenset({UNI}),
+    "DELETE /api/v1/organisations/{org_id}/members/{user_id}": frozenset({UNI}),
+    "POST /api/v1/organisations/{org_id}/invitations": frozenset({UNI}),
+    "GET /api/v1/organisations/verification-queue": OPERATORS,
+    "POST /api/v1/organisations/{org_id}/verify": OWN_MARKET,
+    "POST /api/v1/organisations/{org_id}/reject": OWN_MARKET,
     # achievements (held by the SH university; the resource's market is SH)
     "GET /api/v1/achievements": EVERYONE,
     "POST /api/v1/achievements": frozenset({UNI}),

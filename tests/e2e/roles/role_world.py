@@ -11,6 +11,7 @@ from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
+import role_world_signup
 from role_matrix import ADMIN, ANON, ENT, OP, OTHER_OP, UNI
 
 from market.domain.auctions import SHANGHAI
@@ -437,6 +438,9 @@ RECIPES = {
     "POST /api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/resend": lambda w: Call(
         params=dict(zip(("subscription_id", "delivery_id"), w.delivery()))),
 }
+
+
+RECIPES.update(role_world_signup.recipes(Call))   # joining the platform (issue 20)
 
 
 def _bid(w) -> Call:
