@@ -1,14 +1,14 @@
 """federation: the catalogue change feed, its state, webhook subscriptions and deliveries
 
 Revision ID: 0020_federation
-Revises: 0016_audit_log
+Revises: 0019_notifications
 Create Date: 2026-12-02 12:50:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020_federation'
-down_revision = '0016_audit_log'
+down_revision = '0019_notifications'
 branch_labels = None
 depends_on = None
 

@@ -6,15 +6,15 @@ are its administrators), whether their e-mail is confirmed, and a phone; account
 sha256 of every e-mailed link (confirmation, reset, invitation); join_requests the requests to
 join an organisation.
 
-Revision ID: 0024_signup
-Revises: 0016_audit_log
+Revision ID: 0021_signup
+Revises: 0020_federation
 Create Date: 2026-12-02 12:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024_signup'
-down_revision = '0016_audit_log'
+revision = '0021_signup'
+down_revision = '0020_federation'
 branch_labels = None
 depends_on = None
 
