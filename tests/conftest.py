@@ -34,6 +34,8 @@ def pg_database():
 
 
 def _truncate_pg(url: str) -> None:
+    """Empty what the last test wrote. TRUNCATE costs ~10 ms a table even when it is empty (70+
+    tables: 0.6 s a test), so only tables holding rows or whose id sequence has moved are named."""
     orm.start_mappers()
     engine = create_engine(url)
     names = [t.name for t in orm.metadata.sorted_tables if t.name != "markets"]
@@ -41,7 +43,16 @@ def _truncate_pg(url: str) -> None:
         existing = set(conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname='public'")))
         names = [n for n in names if n in existing]
         if names:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
+            used = set(conn.scalars(text(probe)))
+            used |= set(conn.scalars(text(
+                "SELECT d.refobjid::regclass::text FROM pg_sequences s "
+                "JOIN pg_class c ON c.relname = s.sequencename AND s.schemaname = 'public' "
+                "JOIN pg_depend d ON d.objid = c.oid AND d.deptype IN ('a', 'i') "
+                "WHERE s.last_value IS NOT NULL")))
+            dirty = [n for n in names if n in used]
+            if dirty:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in dirty) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 

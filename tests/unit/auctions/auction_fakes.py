@@ -23,6 +23,7 @@ from market.domain.payments import OutboxCommand  # noqa: E402
 from market.services.repositories import (AbstractAuctionRepository, AbstractDepositRepository,  # noqa: E402
                                           AbstractPaymentRepository, BidContext)
 from market.services.unit_of_work import AbstractUnitOfWork  # noqa: E402
+from foundation_fakes import NotificationsOfNoOne
 
 BID_STATE = ("status", "opened_at", "current_price_fen", "leader_id", "leader_paddle_no",
              "leader_max_fen", "bid_count", "ends_at", "event_seq", "timed_window_started_at")
@@ -281,8 +282,13 @@ class FakeAuctionUnitOfWork(AbstractUnitOfWork):
         self.deposits = FakeDepositRepository(self.auctions)
         self.payments = FakePaymentRepository()
         self.contracts = []
+        self.notifications = NotificationsOfNoOne()   # knows no one: the rules tell nobody here
         self.publisher = publisher
         self.committed = 0
+        self.changed: set = set()
+
+    def mark_changed(self, kind: str, ident: int) -> None:
+        self.changed.add((kind, ident))
 
     def __call__(self):   # a factory of itself, for the use cases that take one
         return self
