@@ -124,6 +124,9 @@ def test_scheduler_killed_before_the_end_closes_the_lot_once_after_restart(pg_wo
         wait_for(lambda: job_stored(url, "auction-sweep"), 30, "the scheduler to start")
         w.lot_id = lot_ending_in(w, 5)
         wait_for(lambda: job_stored(url, f"close-lot-{w.lot_id}"), 10, "the close job")
+        # the premise: the first scheduler opened the lot before it died (a busy run can be slow
+        # to fire the open job, and killing it earlier tests another story)
+        wait_for(lambda: lot_row(url, w.lot_id).status == "open", 10, "the lot to open")
     finally:
         first.kill()
     ends_at = lot_row(url, w.lot_id).ends_at
